@@ -1,0 +1,6 @@
+"""Public payload corpora and attack drivers, one module per topic.
+
+Lessons use them to demonstrate and ``check()`` fires them at a learner's code. The
+graders add a larger, hidden corpus kept under ``autograder/hidden/`` (instructors may
+replace it with their own).
+"""

@@ -1,0 +1,80 @@
+"""Learner-side feedback: run an exercise's public tests and attacks against a function.
+
+``check("03_injection.get_user", get_user)`` prints, per graded part, how many checks
+passed, what went wrong on the first failures and a hint. It runs in the learner's
+kernel with the public corpus only; the grader uses an isolated process and a larger
+hidden corpus, so passing here is necessary but not a guarantee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from seclab.answers import AnswersFileError, record
+from seclab.grading.plain import outcome_of_call
+from seclab.specs import load_spec
+from seclab.specs.base import Case, describe_outcome
+
+_SHOWN_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    part: str
+    case: Case
+    outcome: dict[str, Any]
+    passed: bool
+
+
+def run_checks(target: str, function: Callable[..., Any]) -> list[CaseResult]:
+    """Judge ``function`` on the public cases of ``target`` ("<exercise>.<function>")."""
+    exercise, _, name = target.partition(".")
+    spec = load_spec(exercise)
+    cases = [case for case in spec.cases(spec.public_corpus()) if case.function == name]
+    if not cases:
+        known = sorted({part.function for part in spec.PARTS.values()})
+        raise ValueError(f"{exercise} has no function {name!r} to check; try one of {known}")
+    results = []
+    for case in cases:
+        leading = spec.FIXTURES[case.fixture]() if case.fixture else []
+        outcome = outcome_of_call(function, leading + list(case.args))
+        results.append(CaseResult(case.part, case, outcome, case.expect.judge(outcome)))
+    return results
+
+
+def format_report(target: str, results: list[CaseResult]) -> str:
+    """The text ``check`` prints."""
+    exercise, _, _name = target.partition(".")
+    spec = load_spec(exercise)
+    lines = []
+    if any("NotImplementedError" in r.outcome.get("raised", ()) for r in results):
+        return (f"✗ {target}: not written yet. Replace `raise NotImplementedError()` in its cell "
+                "with your code, run that cell, then run check again.")
+    for part_name in dict.fromkeys(r.part for r in results):
+        part_results = [r for r in results if r.part == part_name]
+        passed = sum(r.passed for r in part_results)
+        mark = "✓" if passed == len(part_results) else "✗"
+        lines.append(f"{mark} {spec.PARTS[part_name].title}: {passed}/{len(part_results)}")
+        failures = [r for r in part_results if not r.passed]
+        for failure in failures[:_SHOWN_FAILURES]:
+            lines.append(f"    {failure.case.shown_call()} {describe_outcome(failure.outcome)};"
+                         f" expected: {failure.case.expect.describe}")
+        if len(failures) > _SHOWN_FAILURES:
+            lines.append(f"    … and {len(failures) - _SHOWN_FAILURES} more")
+        for category in dict.fromkeys(f.case.category for f in failures):
+            lines.append(f"    Hint: {spec.HINTS.get(category, 'Re-read the task.')}")
+    if all(r.passed for r in results):
+        lines.append("All public checks pass. The grader also tries hidden attacks, so keep it general.")
+    return "\n".join(lines)
+
+
+def check(target: str, function: Callable[..., Any]) -> None:
+    """Print how ``function`` does on the public checks, and remember the verdict."""
+    results = run_checks(target, function)
+    print(format_report(target, results))
+    try:
+        record(f"check:{target}", all(r.passed for r in results))
+    except (AnswersFileError, OSError):
+        pass  # feedback matters more than the progress record

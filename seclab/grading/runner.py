@@ -1,0 +1,146 @@
+"""Run a learner's program in a separate, limited process and call its functions.
+
+The grader trusts nothing in the learner's kernel: the program's source is executed in
+a fresh ``python -I`` process (empty temporary working directory, scrubbed environment,
+memory/CPU/file-size limits, a time limit per call) and only plain JSON comes back. A
+call that hangs or kills the process costs that call; the process is restarted for the
+next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import selectors
+import subprocess  # nosec B404 - starts the grading sandbox, no shell
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from seclab.grading.plain import Outcome
+from seclab.specs.base import Case
+
+LOAD_SECONDS = 20.0
+CALL_SECONDS = 5.0
+MEMORY_BYTES = 1024 * 1024 * 1024
+CPU_SECONDS = 120
+FILE_BYTES = 16 * 1024 * 1024
+
+
+def _limit_resources() -> None:  # runs in the child between fork and exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _scrubbed_environment(home: str) -> dict[str, str]:
+    """Only what Python needs: no tokens, keys or instructor settings leak in."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+
+
+class SandboxError(RuntimeError):
+    """The sandbox process could not be started at all."""
+
+
+class Sandbox:
+    """``with Sandbox(exercise, cells) as box: box.call(case)``."""
+
+    def __init__(self, exercise: str, cells: list[str]) -> None:
+        self.exercise = exercise
+        self.cells = cells
+        self.cell_errors: list[str] = []
+        self.load_failure: Outcome | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+        self._workdir = tempfile.TemporaryDirectory(prefix="seclab-sandbox-")
+
+    def __enter__(self) -> Sandbox:
+        self._start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stop()
+        self._workdir.cleanup()
+
+    def _start(self) -> None:
+        self._buffer = b""
+        self._stderr = open(Path(self._workdir.name) / "stderr.log", "ab")  # noqa: SIM115
+        self._process = subprocess.Popen(  # nosec B603 - fixed argv, our own interpreter
+            [sys.executable, "-I", "-m", "seclab.grading.sandbox"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            cwd=self._workdir.name, env=_scrubbed_environment(self._workdir.name),
+            preexec_fn=_limit_resources, start_new_session=True,
+        )
+        hello = json.dumps({"exercise": self.exercise, "cells": self.cells}) + "\n"
+        ready = self._exchange(hello, LOAD_SECONDS)
+        if ready is None or not ready.get("ready"):
+            reason = "did not finish loading in time" if ready is None else "crashed while loading"
+            self.load_failure = {"error": "crashed", "detail": f"your code {reason}"}
+            self._stop()
+        else:
+            self.cell_errors = list(ready.get("cell_errors", []))
+            self.load_failure = None
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            try:
+                os.killpg(self._process.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream:
+                    stream.close()
+            self._process = None
+            self._stderr.close()
+
+    def _exchange(self, line: str, seconds: float) -> dict[str, Any] | None:
+        """Send one line, wait up to ``seconds`` for one JSON line back; None on failure."""
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
+            return None
+        try:
+            process.stdin.write(line.encode("utf-8"))
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None
+        deadline = time.monotonic() + seconds
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    return None
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        reply, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            parsed = json.loads(reply)
+        except json.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, dict) else None
+
+    def call(self, case: Case) -> Outcome:
+        """The outcome of one case; a hang or crash restarts the process for the next."""
+        if self._process is None:
+            self._start()
+        if self.load_failure is not None:
+            return dict(self.load_failure)
+        request = {"function": case.function, "fixture": case.fixture, "args": list(case.args)}
+        started = time.monotonic()
+        outcome = self._exchange(json.dumps(request) + "\n", CALL_SECONDS)
+        if outcome is None:
+            timed_out = time.monotonic() - started >= CALL_SECONDS
+            self._stop()
+            if timed_out:
+                return {"error": "timeout", "detail": f"did not return within {CALL_SECONDS:g} s"}
+            return {"error": "crashed", "detail": "the process running it ended (exit, crash or memory limit)"}
+        return outcome

@@ -1,0 +1,69 @@
+"""The isolated process that runs a learner's program for the grader.
+
+Started by ``seclab.grading.runner`` as ``python -I -m seclab.grading.sandbox`` in an
+empty temporary directory with resource limits and a scrubbed environment. Protocol:
+one JSON line in with the exercise id and the program cells, one JSON line out when
+loaded; then one request line in (function, fixture, args) and one outcome line out,
+until stdin closes. The learner's code never sees the protocol streams: its stdin is
+/dev/null and its stdout goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+
+def _private_streams() -> tuple[TextIO, TextIO]:
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return requests, replies
+
+
+def _without_magics(code: str) -> str:
+    """Comment out IPython-only lines (%magic, !shell) so plain Python can run the cell."""
+    lines = code.splitlines()
+    return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def load_program(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """Execute the cells in one namespace; a failing cell is noted, the rest still run."""
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    errors = []
+    for number, code in enumerate(cells, start=1):
+        try:
+            exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # nosec B102 - isolated grading process
+        except BaseException as error:  # SystemExit included: a cell may not end the grader
+            errors.append(f"cell {number} raised {type(error).__name__}")
+    return namespace, errors
+
+
+def main() -> None:
+    requests, replies = _private_streams()
+    setup = json.loads(requests.readline())
+    from seclab.grading.plain import outcome_of_call
+    from seclab.specs import load_spec
+
+    spec = load_spec(setup["exercise"])
+    namespace, errors = load_program(setup["cells"])
+    replies.write(json.dumps({"ready": True, "cell_errors": errors}) + "\n")
+    replies.flush()
+    for line in requests:
+        request = json.loads(line)
+        fixture = request.get("fixture")
+        leading = spec.FIXTURES[fixture]() if fixture else []
+        outcome = outcome_of_call(namespace.get(request["function"]), leading + request["args"])
+        if outcome.get("error") == "missing" and errors:
+            outcome["detail"] = "not defined; " + "; ".join(errors)
+        replies.write(json.dumps(outcome) + "\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Read notebook cells straight from the JSON (no nbformat import, which is slow here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+#: nbgrader grade_id prefixes of the cells that make up a learner's program: the locked
+#: setup cell(s) and the cells where the learner implements the functions.
+PROGRAM_CELL_PREFIXES = ("setup", "impl_")
+
+
+class NotebookError(ValueError):
+    """The file is not a readable notebook."""
+
+
+def read_cells(path: str | Path) -> list[dict[str, Any]]:
+    """The cells of the notebook at ``path``; NotebookError if it is not a notebook."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        cells = data["cells"]
+    except FileNotFoundError:
+        raise NotebookError(f"{path}: no such notebook") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        raise NotebookError(f"{path} is not a valid notebook (damaged JSON?)") from None
+    if not isinstance(cells, list):
+        raise NotebookError(f"{path} is not a valid notebook")
+    return [cell for cell in cells if isinstance(cell, dict)]
+
+
+def source(cell: dict[str, Any]) -> str:
+    text = cell.get("source", "")
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
+def tags(cell: dict[str, Any]) -> list[str]:
+    found = cell.get("metadata", {}).get("tags", [])
+    return [tag for tag in found if isinstance(tag, str)] if isinstance(found, list) else []
+
+
+def grade_id(cell: dict[str, Any]) -> str:
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return str(nbgrader.get("grade_id", "")) if isinstance(nbgrader, dict) else ""
+
+
+def tagged_code(path: str | Path, tag: str) -> list[str]:
+    """Sources of the code cells carrying ``tag`` (e.g. ``insecure``)."""
+    return [source(c) for c in read_cells(path) if c.get("cell_type") == "code" and tag in tags(c)]
+
+
+def program_cells(path: str | Path) -> list[str]:
+    """The learner's program in an exercise notebook: setup and implementation cells."""
+    return [
+        source(cell)
+        for cell in read_cells(path)
+        if cell.get("cell_type") == "code" and grade_id(cell).startswith(PROGRAM_CELL_PREFIXES)
+    ]

@@ -1,0 +1,78 @@
+"""Building blocks of exercise specs: parts, cases and the judges of outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from seclab.grading.plain import Outcome
+
+
+@dataclass(frozen=True)
+class Part:
+    """A separately graded part of an exercise, e.g. ``get_user.injection``."""
+
+    name: str
+    function: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Judges one outcome; ``describe`` says what was wanted, for feedback."""
+
+    judge: Callable[[Outcome], bool]
+    describe: str
+
+
+def returns(expected: Any) -> Expectation:
+    return Expectation(lambda outcome: outcome.get("value", object()) == expected and "value" in outcome,
+                       f"return {expected!r}")
+
+
+def raises(exception: str) -> Expectation:
+    return Expectation(lambda outcome: exception in outcome.get("raised", ()), f"raise {exception}")
+
+
+def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
+    def judge(outcome: Outcome) -> bool:
+        if "value" not in outcome:
+            return False
+        try:
+            return bool(predicate(outcome["value"]))
+        except Exception:  # a malformed value simply fails the case
+            return False
+
+    return Expectation(judge, describe)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Call ``function(*fixture_args, *args)`` and judge the outcome."""
+
+    part: str
+    category: str
+    function: str
+    args: tuple[Any, ...]
+    expect: Expectation
+    fixture: str | None = None
+    public: bool = True
+
+    def shown_call(self) -> str:
+        """How the call reads in feedback (only ever shown for public cases)."""
+        shown = ([self.fixture] if self.fixture else []) + [repr(arg) for arg in self.args]
+        return f"{self.function}({', '.join(shown)})"
+
+
+def describe_outcome(outcome: Outcome) -> str:
+    if "value" in outcome:
+        text = repr(outcome["value"])
+        return "returned " + (text if len(text) < 120 else text[:117] + "...")
+    if "raised" in outcome:
+        return f"raised {outcome['raised'][0]}: {outcome.get('message', '')}"[:160]
+    return {
+        "missing": "the function is not defined",
+        "timeout": "did not finish in time",
+        "crashed": "the process running it died",
+    }.get(outcome.get("error", ""), outcome.get("detail", "failed"))

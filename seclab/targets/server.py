@@ -1,0 +1,37 @@
+"""Serve a WSGI app on loopback for the length of a ``with`` block."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+LOOPBACK = "127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keeps per-request log lines out of notebook output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@contextmanager
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """Run ``app`` on 127.0.0.1 (an ephemeral port unless ``port`` is given).
+
+    Yields the base URL, e.g. ``http://127.0.0.1:53121``; the server is shut down when
+    the block ends, also when it ends with an exception.
+    """
+    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="seclab-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

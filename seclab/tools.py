@@ -1,0 +1,62 @@
+"""What static analysis says about a piece of code (bandit, run as a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess  # nosec B404 - runs bandit with a fixed argv, no shell
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Finding:
+    test_id: str
+    test_name: str
+    severity: str
+    confidence: str
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.test_id} {self.test_name} (severity {self.severity}, line {self.line}): {self.text}"
+
+
+class BanditError(RuntimeError):
+    """bandit could not scan the code."""
+
+
+def bandit_scan_files(paths: list[Path]) -> dict[str, list[Finding]]:
+    """Scan files with bandit; findings per file path (as given). Honours ``# nosec``."""
+    if not paths:
+        return {}
+    completed = subprocess.run(  # nosec B603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "bandit", "-q", "-f", "json", *map(str, paths)],
+        capture_output=True, text=True, check=False,
+    )
+    try:
+        report = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        raise BanditError(f"bandit failed (exit {completed.returncode}): {completed.stderr.strip()[-500:]}") from None
+    if report.get("errors"):
+        raise BanditError(f"bandit could not parse: {report['errors']}")
+    findings: dict[str, list[Finding]] = {str(path): [] for path in paths}
+    for item in report["results"]:
+        findings.setdefault(item["filename"], []).append(Finding(
+            item["test_id"], item["test_name"], item["issue_severity"], item["issue_confidence"],
+            item["line_number"], item["issue_text"]))
+    return findings
+
+
+def bandit_scan(code: str) -> list[Finding]:
+    """bandit's findings on a snippet of Python source."""
+    with tempfile.TemporaryDirectory(prefix="seclab-bandit-") as folder:
+        path = Path(folder) / "snippet.py"
+        path.write_text(code, encoding="utf-8")
+        return bandit_scan_files([path])[str(path)]
+
+
+def bandit_ids(code: str) -> set[str]:
+    """Just the test ids (e.g. ``{"B608"}``) bandit reports for ``code``."""
+    return {finding.test_id for finding in bandit_scan(code)}
