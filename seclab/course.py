@@ -86,7 +86,7 @@ def load_course(path: Path = REPO_ROOT / "course.toml") -> Course:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CourseManifestError(f"{path} not found: run from a checkout of the course") from None
-    lessons = sorted((_lesson_from_table(t) for t in data.get("lesson", [])), key=lambda l: l.number)
+    lessons = sorted((_lesson_from_table(t) for t in data.get("lesson", [])), key=lambda lesson: lesson.number)
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
         raise CourseManifestError(f"course.toml repeats a lesson number: {numbers}")

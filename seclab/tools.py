@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess  # nosec B404 - runs bandit with a fixed argv, no shell
+import subprocess  # runs bandit with a fixed argv, no shell  # nosec B404
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ def bandit_scan_files(paths: list[Path]) -> dict[str, list[Finding]]:
     """Scan files with bandit; findings per file path (as given). Honours ``# nosec``."""
     if not paths:
         return {}
-    completed = subprocess.run(  # nosec B603 - fixed argv, our own interpreter
+    completed = subprocess.run(  # fixed argv, our own interpreter  # nosec B603
         [sys.executable, "-m", "bandit", "-q", "-f", "json", *map(str, paths)],
         capture_output=True, text=True, check=False,
     )

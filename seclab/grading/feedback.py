@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.DOTALL)
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
@@ -21,8 +22,10 @@ def redact_source(source: str) -> str:
     return HIDDEN_BLOCK.sub(HIDDEN_NOTE, source)
 
 
-class RedactHiddenTests(Preprocessor):  # type: ignore[misc]
+class RedactHiddenTests(Preprocessor):
     """Remove hidden test code and shorten tracebacks to their final message."""
+
+    enabled = Bool(True)  # nbconvert skips preprocessors registered by name unless enabled
 
     def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
         nbgrader = cell.metadata.get("nbgrader", {})

@@ -13,7 +13,7 @@ import json
 import os
 import resource
 import selectors
-import subprocess  # nosec B404 - starts the grading sandbox, no shell
+import subprocess  # starts the grading sandbox, no shell  # nosec B404
 import sys
 import tempfile
 import time
@@ -71,7 +71,7 @@ class Sandbox:
     def _start(self) -> None:
         self._buffer = b""
         self._stderr = open(Path(self._workdir.name) / "stderr.log", "ab")  # noqa: SIM115
-        self._process = subprocess.Popen(  # nosec B603 - fixed argv, our own interpreter
+        self._process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603
             [sys.executable, "-I", "-m", "seclab.grading.sandbox"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             cwd=self._workdir.name, env=_scrubbed_environment(self._workdir.name),

@@ -38,7 +38,7 @@ def load_program(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
     errors = []
     for number, code in enumerate(cells, start=1):
         try:
-            exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # nosec B102 - isolated grading process
+            exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # the point of the sandbox  # nosec B102
         except BaseException as error:  # SystemExit included: a cell may not end the grader
             errors.append(f"cell {number} raised {type(error).__name__}")
     return namespace, errors

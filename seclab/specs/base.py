@@ -71,8 +71,9 @@ def describe_outcome(outcome: Outcome) -> str:
         return "returned " + (text if len(text) < 120 else text[:117] + "...")
     if "raised" in outcome:
         return f"raised {outcome['raised'][0]}: {outcome.get('message', '')}"[:160]
-    return {
+    known = {
         "missing": "the function is not defined",
         "timeout": "did not finish in time",
         "crashed": "the process running it died",
-    }.get(outcome.get("error", ""), outcome.get("detail", "failed"))
+    }
+    return known.get(str(outcome.get("error", "")), str(outcome.get("detail", "failed")))

@@ -73,7 +73,7 @@ def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 def vulnerable_user_query(user_id: str) -> str:
     """The SQL text the vulnerable endpoint builds for ``user_id``."""
-    return f"SELECT id, name, email FROM users WHERE id = {user_id}"  # nosec B608 - deliberately vulnerable twin
+    return f"SELECT id, name, email FROM users WHERE id = {user_id}"  # deliberately vulnerable twin  # nosec B608
 
 
 def vulnerable_get_user(conn: sqlite3.Connection, user_id: str) -> list[dict[str, Any]]:
@@ -95,10 +95,8 @@ def fixed_get_user(conn: sqlite3.Connection, user_id: str | int) -> list[dict[st
 
 def vulnerable_login_query(username: str, password: str) -> str:
     """The SQL text the vulnerable login builds."""
-    return (
-        "SELECT id, name, role FROM users "  # nosec B608 - deliberately vulnerable twin
-        f"WHERE name = '{username}' AND password_hash = '{demo_hash(password)}'"
-    )
+    password_hash = demo_hash(password)
+    return f"SELECT id, name, role FROM users WHERE name = '{username}' AND password_hash = '{password_hash}'"  # deliberately vulnerable twin  # nosec B608
 
 
 def vulnerable_login(conn: sqlite3.Connection, username: str, password: str) -> dict[str, Any] | None:

@@ -1,0 +1,54 @@
+# Safer Python — the two commands a person needs are `make lab` and `make test`.
+# Everything installs into .venv from requirements.txt with hash checking.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PYTEST_WORKERS ?= 2
+# nbgrader calls alembic from PATH: put the venv first for every recipe.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help lab test check unit notebooks release lock clean
+
+help:
+	@echo "make lab      set up .venv and open the course in JupyterLab"
+	@echo "make test     set up .venv and run the whole test suite (what CI runs)"
+	@echo "make check    static checks only: ruff, mypy, bandit"
+	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
+	@echo "make lock     re-pin requirements.txt from requirements.in and sync environment.yml"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"' \
+		|| { echo "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+		|| { echo "could not create $(VENV): install the venv module (e.g. apt install python3.11-venv)"; exit 1; }
+	@echo "installing pinned dependencies into $(VENV) (hash-checked; about a minute) …"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off --require-hashes -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_Start_Here.ipynb
+
+test: $(STAMP) check
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 tests notebooks
+
+check: $(STAMP)
+	$(BIN)/ruff check seclab tests autograder/nbgrader_config.py
+	$(BIN)/mypy
+	$(BIN)/bandit -q -r seclab -c pyproject.toml
+
+release: $(STAMP)
+	$(BIN)/python -m seclab.release
+
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q uv==0.13.9
+	$(BIN)/uv pip compile -q --generate-hashes --universal --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/python -m seclab.pins
+
+clean:
+	rm -rf $(VENV) autograder/release autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

@@ -1,0 +1,78 @@
+"""Shared helpers for the tests: notebooks as data, submissions, nbgrader course copies."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from seclab.notebooks import grade_id, read_cells, source
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE = REPO / "autograder" / "source"
+
+VULNERABLE_INJECTION_SOLUTION = {
+    "impl_get_user": '''
+def get_user(conn, user_id):
+    row = conn.execute(f"SELECT id, name, email FROM users WHERE id = {user_id}").fetchone()
+    return None if row is None else {"id": row[0], "name": row[1], "email": row[2]}
+''',
+    "impl_search_users": '''
+def search_users(conn, name_prefix):
+    rows = conn.execute(f"SELECT id, name, email FROM users WHERE name LIKE '{name_prefix}%' ORDER BY id").fetchall()
+    return [{"id": r[0], "name": r[1], "email": r[2]} for r in rows]
+''',
+    "impl_ping_command": '''
+def ping_command(host):
+    return ["ping", "-c", "1", host]
+''',
+    "impl_render_greeting": '''
+def render_greeting(name):
+    return Environment().from_string("Hello, " + name + "!").render()
+''',
+}
+
+
+def load_notebook(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_notebook(notebook: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+
+def solution_sources(source_notebook: Path) -> dict[str, str]:
+    """grade_id -> source of every solution cell in the instructor version."""
+    return {grade_id(cell): source(cell) for cell in read_cells(source_notebook)
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def with_cells_replaced(notebook: dict[str, Any], replacements: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``notebook`` whose cells with these grade_ids get new source."""
+    changed = copy.deepcopy(notebook)
+    found = set()
+    for cell in changed["cells"]:
+        if grade_id(cell) in replacements:
+            cell["source"] = replacements[grade_id(cell)]
+            found.add(grade_id(cell))
+    missing = set(replacements) - found
+    assert not missing, f"no cells with grade_id {missing}"
+    return changed
+
+
+def points_per_test_cell(source_notebook: Path) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell."""
+    points = {}
+    for cell in read_cells(source_notebook):
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        if nbgrader.get("grade") and not nbgrader.get("solution"):
+            points[nbgrader["grade_id"]] = float(nbgrader["points"])
+    return points
+
+
+def read_grades_csv(path: Path) -> dict[str, float]:
+    with path.open(newline="") as stream:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(stream)}

@@ -1,0 +1,78 @@
+"""check() gives the learner friendly feedback; answers are recorded safely."""
+
+import json
+
+import pytest
+
+from seclab import answers
+from seclab.check import check, run_checks
+
+
+def solved_get_user(conn, user_id):
+    if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
+        user_id = int(user_id)
+    if isinstance(user_id, bool) or not isinstance(user_id, int):
+        raise ValueError("not an id")
+    row = conn.execute("SELECT id, name, email FROM users WHERE id = ?", (user_id,)).fetchone()
+    return None if row is None else {"id": row[0], "name": row[1], "email": row[2]}
+
+
+def string_built_get_user(conn, user_id):
+    row = conn.execute(f"SELECT id, name, email FROM users WHERE id = {user_id}").fetchone()
+    return None if row is None else {"id": row[0], "name": row[1], "email": row[2]}
+
+
+def unsolved(conn, user_id):
+    raise NotImplementedError()
+
+
+def test_check_passes_a_correct_function(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    check("03_injection.get_user", solved_get_user)
+    out = capsys.readouterr().out
+    assert "✗" not in out and "All public checks pass" in out
+    assert answers.recorded("check:03_injection.get_user") is True
+
+
+def test_check_shows_failing_public_payload_and_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    check("03_injection.get_user", string_built_get_user)
+    out = capsys.readouterr().out
+    assert "✓ get_user returns the right user" in out
+    assert "✗ get_user validates the id and resists SQL injection" in out
+    assert "Hint: Never build SQL text" in out
+    assert answers.recorded("check:03_injection.get_user") is False
+
+
+def test_check_on_unsolved_function_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    check("03_injection.get_user", unsolved)
+    out = capsys.readouterr().out
+    assert "not written yet" in out and "NotImplementedError" in out
+    assert "Traceback" not in out
+
+
+def test_check_rejects_unknown_function():
+    with pytest.raises(ValueError, match="get_user"):
+        run_checks("03_injection.no_such_function", solved_get_user)
+
+
+def test_record_keeps_other_answers_and_writes_json(tmp_path):
+    answers.record("q1", "a", folder=tmp_path)
+    answers.record("q2", "b", folder=tmp_path)
+    answers.record("q1", "c", folder=tmp_path)
+    assert json.loads((tmp_path / answers.ANSWERS_FILE).read_text()) == {"q1": "c", "q2": "b"}
+
+
+def test_damaged_answers_file_is_reported_not_overwritten(tmp_path):
+    path = tmp_path / answers.ANSWERS_FILE
+    path.write_text("{half written")
+    with pytest.raises(answers.AnswersFileError, match="rename it"):
+        answers.record("q1", "a", folder=tmp_path)
+    assert path.read_text() == "{half written"
+
+
+def test_record_refuses_values_that_are_not_json(tmp_path):
+    with pytest.raises(TypeError):
+        answers.record("q1", object(), folder=tmp_path)
+    assert not (tmp_path / answers.ANSWERS_FILE).exists()

@@ -1,0 +1,71 @@
+"""The repository keeps its promises: manifest, generated files, pins, clean notebooks."""
+
+import filecmp
+import json
+
+import yaml
+from support import REPO
+
+from seclab.course import load_course
+from seclab.notebooks import read_cells
+from seclab.pins import environment_yml, read_pins
+from seclab.release import release_exercises
+
+
+def test_every_lesson_in_the_manifest_exists_in_course_order():
+    course = load_course()
+    assert [lesson.number for lesson in course.lessons] == sorted(lesson.number for lesson in course.lessons)
+    for lesson in course.lessons:
+        assert lesson.path.is_file(), lesson.notebook
+        assert lesson.path.name.startswith(f"{lesson.number:02d}_")
+    assert set(course.exercises) == {path.name for path in (REPO / "autograder" / "source").iterdir()}
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("autograder/source/*/*.ipynb"),
+                 *REPO.glob("exercises/*/*.ipynb")]
+    assert notebooks
+    for path in notebooks:
+        for cell in read_cells(path):
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [] and cell.get("execution_count") is None, path
+
+
+def test_exercises_folder_is_what_release_generates(tmp_path):
+    exercises = list(load_course().exercises)
+    release_exercises(exercises, out_dir=tmp_path)
+    for exercise in exercises:
+        comparison = filecmp.dircmp(tmp_path / exercise, REPO / "exercises" / exercise)
+        assert not (comparison.left_only or comparison.right_only), "run `make release`"
+        for name in comparison.common_files:
+            generated = json.loads((tmp_path / exercise / name).read_text())
+            committed = json.loads((REPO / "exercises" / exercise / name).read_text())
+            assert generated == committed, f"exercises/{exercise}/{name} drifted: run `make release`"
+
+
+def test_no_recorded_answers_are_shipped():
+    shipped = [p for p in REPO.glob("**/seclab_answers.json") if ".venv" not in p.parts]
+    tracked_sources = [p for p in shipped if "source" in p.parts or "exercises" in p.parts]
+    assert tracked_sources == [], "remove recorded answers before releasing"
+
+
+def test_environment_yml_pins_the_same_versions_as_requirements():
+    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+    assert sorted(pip_section) == sorted(read_pins())
+    assert "python=3.11" in environment["dependencies"]
+    assert (REPO / "environment.yml").read_text() == environment_yml(read_pins()), "run `python -m seclab.pins`"
+
+
+def test_requirements_are_pinned_with_hashes():
+    text = (REPO / "requirements.txt").read_text()
+    blocks = [block for block in text.split("\n") if "==" in block and not block.lstrip().startswith("#")]
+    assert len(blocks) == len(read_pins()) > 50
+    assert text.count("--hash=sha256:") >= len(blocks)
+    for required in ("jupyterlab", "nbgrader", "ipywidgets", "bandit", "pytest", "nbval"):
+        assert any(pin.startswith(f"{required}==") for pin in read_pins()), required
+
+
+def test_binder_post_build_is_executable():
+    post_build = REPO / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111

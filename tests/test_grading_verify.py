@@ -1,0 +1,161 @@
+"""seclab.grading judges a learner's program in an isolated process and cannot be fooled from it."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from support import SOURCE, VULNERABLE_INJECTION_SOLUTION, load_notebook, save_notebook, with_cells_replaced
+
+from seclab import grading
+from seclab.answers import record
+from seclab.specs import load_spec
+
+INSTRUCTOR = SOURCE / "03_injection" / "03_injection.ipynb"
+PARTS = set(load_spec("03_injection").PARTS)
+
+
+def program(tmp_path: Path, replacements: dict[str, str]) -> Path:
+    path = tmp_path / "03_injection.ipynb"
+    save_notebook(with_cells_replaced(load_notebook(INSTRUCTOR), replacements), path)
+    return path
+
+
+def failing_parts(results):
+    return {name for name, result in results.items() if not result["ok"]}
+
+
+def test_instructor_solution_passes_every_part():
+    results = grading.verify("03_injection", INSTRUCTOR)
+    assert set(results) == PARTS
+    assert failing_parts(results) == set()
+    assert all(result["total"] > 0 for result in results.values())
+
+
+def test_vulnerable_solution_fails_exactly_the_injection_parts(tmp_path):
+    results = grading.verify("03_injection", program(tmp_path, VULNERABLE_INJECTION_SOLUTION))
+    assert failing_parts(results) == {name for name in PARTS if name.endswith(".injection")}
+    assert "sql-injection" in results["get_user.injection"]["failed"]
+
+
+def test_hidden_corpus_adds_cases_beyond_the_public_ones(tmp_path):
+    spec = load_spec("03_injection")
+    public = spec.cases(spec.public_corpus())
+    hidden = spec.cases(grading.hidden_corpus("03_injection"), public=False)
+    results = grading.verify("03_injection", INSTRUCTOR)
+    assert hidden and sum(r["total"] for r in results.values()) == len(public) + len(hidden)
+
+
+def test_summary_names_failures_without_hidden_payloads(tmp_path):
+    results = grading.verify("03_injection", program(tmp_path, VULNERABLE_INJECTION_SOLUTION))
+    text = " ".join(grading.summary(result) for result in results.values())
+    assert "Hint:" in text
+    for payloads in grading.hidden_corpus("03_injection").values():
+        for payload in payloads:
+            if len(payload) >= 4:
+                assert payload not in text
+
+
+def test_always_equal_object_does_not_pass(tmp_path):
+    cheat = '''
+class Anything(dict):
+    def __eq__(self, other):
+        return True
+def get_user(conn, user_id):
+    return Anything()
+'''
+    results = grading.verify("03_injection", program(tmp_path, {"impl_get_user": cheat}))
+    assert results["get_user.works"]["passed"] == 0
+
+
+def test_exit_in_a_solution_cell_costs_only_that_cell(tmp_path):
+    results = grading.verify("03_injection", program(tmp_path, {"impl_get_user": "import sys\nsys.exit(0)"}))
+    assert not results["get_user.works"]["ok"] and "missing" in results["get_user.works"]["failed"]
+    assert results["render_greeting.works"]["ok"]
+
+
+def test_os_exit_inside_a_function_costs_only_its_cases(tmp_path):
+    code = "import os\ndef ping_command(host):\n    os._exit(3)\n"
+    results = grading.verify("03_injection", program(tmp_path, {"impl_ping_command": code}))
+    assert results["ping_command.works"]["failed"] == {"crashed": results["ping_command.works"]["total"]}
+    assert results["get_user.works"]["ok"] and results["render_greeting.injection"]["ok"]
+
+
+def test_endless_loop_times_out_and_grading_goes_on(tmp_path):
+    code = "def render_greeting(name):\n    while True:\n        pass\n"
+    results = grading.verify("03_injection", program(tmp_path, {"impl_render_greeting": code}))
+    assert "timeout" in results["render_greeting.works"]["failed"]
+    assert results["get_user.injection"]["ok"]
+
+
+def test_memory_bomb_is_contained(tmp_path):
+    code = "def search_users(conn, prefix):\n    hog = [bytearray(10**8) for _ in range(100)]\n    return []\n"
+    results = grading.verify("03_injection", program(tmp_path, {"impl_search_users": code}))
+    assert not results["search_users.works"]["ok"]
+    assert results["get_user.works"]["ok"]
+
+
+def test_printed_fake_protocol_lines_are_ignored(tmp_path):
+    forged = json.dumps({"value": {"id": 1, "name": "alice", "email": "alice@example.com"}})
+    code = f"def get_user(conn, user_id):\n    print({forged!r})\n    return None\n"
+    results = grading.verify("03_injection", program(tmp_path, {"impl_get_user": code}))
+    assert results["get_user.works"]["passed"] < results["get_user.works"]["total"]
+
+
+def test_sandbox_sees_no_secrets_and_works_in_a_scratch_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFER_PYTHON_TEST_SECRET", "s3cr3t")
+    code = '''
+import os
+def render_greeting(name):
+    assert "SAFER_PYTHON_TEST_SECRET" not in os.environ
+    assert not os.path.exists("03_injection.ipynb") and os.listdir(".") == ["stderr.log"]
+    return "Hello, " + name + "!"
+'''
+    results = grading.verify("03_injection", program(tmp_path, {"impl_render_greeting": code}))
+    assert results["render_greeting.works"]["ok"]
+
+
+def test_require_raises_grading_failure_with_a_hint(tmp_path):
+    notebook = program(tmp_path, VULNERABLE_INJECTION_SOLUTION)
+    grading.require("03_injection", "get_user.works", notebook)
+    with pytest.raises(grading.GradingFailure, match="Hint: Never build SQL text"):
+        grading.require("03_injection", "get_user.injection", notebook)
+
+
+def test_quiz_answers_are_judged_from_the_answers_file(tmp_path):
+    with pytest.raises(grading.GradingFailure, match="no answer recorded"):
+        grading.require_answer("q1", "c", folder=tmp_path)
+    record("q1", "a", folder=tmp_path)
+    with pytest.raises(grading.GradingFailure, match="not right"):
+        grading.require_answer("q1", "c", folder=tmp_path)
+    record("q1", "c", folder=tmp_path)
+    grading.require_answer("q1", "c", folder=tmp_path)
+
+
+@pytest.mark.parametrize("payload, verdict", [
+    ("admin' --", None),
+    ("admin", "does not get into"),
+    ("' OR 1=1 --", "does not get into"),  # logs in as alice, not admin
+    (12, "does not get into"),
+])
+def test_exploit_is_replayed_against_both_twins(tmp_path, payload, verdict):
+    record("exploit", payload, folder=tmp_path)
+    if verdict is None:
+        grading.require_exploit("03_injection", folder=tmp_path)
+    else:
+        with pytest.raises(grading.GradingFailure, match=verdict):
+            grading.require_exploit("03_injection", folder=tmp_path)
+
+
+def test_missing_hidden_corpus_is_a_setup_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECLAB_HIDDEN_CORPUS_DIR", str(tmp_path))
+    with pytest.raises(grading.GradingSetupError, match="missing"):
+        grading.verify("03_injection", INSTRUCTOR)
+
+
+def test_damaged_notebook_is_reported(tmp_path):
+    broken = tmp_path / "03_injection.ipynb"
+    broken.write_text("{not json")
+    with pytest.raises(ValueError, match="not a valid notebook"):
+        grading.verify("03_injection", broken)
+    assert os.path.exists(broken)
