@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seclab.answers import AnswersFileError, record
-from seclab.grading.plain import outcome_of_call
+from seclab.outcomes import outcome_of_call
 from seclab.specs import load_spec
 from seclab.specs.base import Case, describe_outcome
 

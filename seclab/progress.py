@@ -107,9 +107,6 @@ def _exercise_shape(notebook: Path) -> tuple[int | None, bool | None, str | None
 
 
 def _exercise_functions(exercise: str) -> tuple[list[str], str | None]:
-    # seclab.specs.base and seclab.grading import each other; importing a spec module
-    # first fails, entering through seclab.grading works. Keep this until that cycle goes.
-    import seclab.grading  # noqa: F401
     from seclab.specs import load_spec
 
     try:

@@ -13,26 +13,12 @@ from seclab.notebooks import grade_id, read_cells, source
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "autograder" / "source"
 
-VULNERABLE_INJECTION_SOLUTION = {
-    "impl_get_user": '''
-def get_user(conn, user_id):
-    row = conn.execute(f"SELECT id, name, email FROM users WHERE id = {user_id}").fetchone()
-    return None if row is None else {"id": row[0], "name": row[1], "email": row[2]}
-''',
-    "impl_search_users": '''
-def search_users(conn, name_prefix):
-    rows = conn.execute(f"SELECT id, name, email FROM users WHERE name LIKE '{name_prefix}%' ORDER BY id").fetchall()
-    return [{"id": r[0], "name": r[1], "email": r[2]} for r in rows]
-''',
-    "impl_ping_command": '''
-def ping_command(host):
-    return ["ping", "-c", "1", host]
-''',
-    "impl_render_greeting": '''
-def render_greeting(name):
-    return Environment().from_string("Hello, " + name + "!").render()
-''',
-}
+ROUNDTRIP = Path(__file__).resolve().parent / "roundtrip"
+
+
+def roundtrip_data(exercise: str) -> dict[str, Any]:
+    """The submissions the round trip grades for ``exercise`` (tests/roundtrip/<id>.json)."""
+    return json.loads((ROUNDTRIP / f"{exercise}.json").read_text(encoding="utf-8"))
 
 
 def load_notebook(path: Path) -> dict[str, Any]:
@@ -73,6 +59,8 @@ def points_per_test_cell(source_notebook: Path) -> dict[str, float]:
     return points
 
 
-def read_grades_csv(path: Path) -> dict[str, float]:
+def read_grades_csv(path: Path, assignment: str) -> dict[str, float]:
+    """student id -> score for one assignment in an ``nbgrader export`` CSV."""
     with path.open(newline="") as stream:
-        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(stream)}
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(stream)
+                if row["assignment"] == assignment}

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import SOURCE, VULNERABLE_INJECTION_SOLUTION, load_notebook, save_notebook, with_cells_replaced
+from support import SOURCE, load_notebook, roundtrip_data, save_notebook, with_cells_replaced
 
 from seclab import grading
 from seclab.answers import record
@@ -13,6 +13,7 @@ from seclab.specs import load_spec
 
 INSTRUCTOR = SOURCE / "03_injection" / "03_injection.ipynb"
 PARTS = set(load_spec("03_injection").PARTS)
+VULNERABLE_INJECTION_SOLUTION = roundtrip_data("03_injection")["vulnerable_solution"]
 
 
 def program(tmp_path: Path, replacements: dict[str, str]) -> Path:

@@ -11,7 +11,9 @@ import urllib.request
 import pytest
 
 from seclab.attacks import injection as attacks
-from seclab.targets import TARGETS, create, injection, running
+from seclab.targets import create, injection, running, servable_targets
+
+TARGETS = servable_targets()
 
 
 def test_vulnerable_login_falls_to_every_public_bypass():

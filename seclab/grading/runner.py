@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from seclab.grading.plain import Outcome
+from seclab.outcomes import Outcome
 from seclab.specs.base import Case
 
 LOAD_SECONDS = 20.0

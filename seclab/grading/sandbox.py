@@ -47,7 +47,7 @@ def load_program(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
 def main() -> None:
     requests, replies = _private_streams()
     setup = json.loads(requests.readline())
-    from seclab.grading.plain import outcome_of_call
+    from seclab.outcomes import outcome_of_call
     from seclab.specs import load_spec
 
     spec = load_spec(setup["exercise"])

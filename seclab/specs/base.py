@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from seclab.grading.plain import Outcome
+from seclab.outcomes import Outcome
 
 
 @dataclass(frozen=True)

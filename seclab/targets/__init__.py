@@ -1,40 +1,46 @@
 """Demo applications: for each topic a vulnerable and a fixed twin.
 
-``running(name)`` serves one on 127.0.0.1 for a ``with`` block; from a terminal,
-``python -m seclab.targets serve NAME --port N`` does the same until Ctrl-C, so a
-learner can attack it with curl or sqlmap.
+Each topic module here (``injection``, …) may define ``SERVABLE``: target name ->
+(summary, factory of a WSGI app). ``running(name)`` serves one on 127.0.0.1 for a
+``with`` block; from a terminal, ``python -m seclab.targets serve NAME --port N`` does
+the same until Ctrl-C, so a learner can attack it with curl or sqlmap.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from seclab.targets.server import serve
 
-
-def _sqli(vulnerable: bool) -> Callable[[], Any]:
-    def factory() -> Any:
-        from seclab.targets import injection
-
-        return injection.create_app(vulnerable=vulnerable)
-
-    return factory
+_NOT_TOPICS = {"server", "__main__"}
 
 
-TARGETS: dict[str, tuple[str, Callable[[], Any]]] = {
-    "sqli-vulnerable": ("GET /user?id=, POST /login with string-built SQL (lesson 03)", _sqli(True)),
-    "sqli-fixed": ("the same endpoints with parameterised SQL (lesson 03)", _sqli(False)),
-}
+@cache
+def servable_targets() -> dict[str, tuple[str, Callable[[], Any]]]:
+    """Every servable target of every topic module, by name."""
+    found: dict[str, tuple[str, Callable[[], Any]]] = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name in _NOT_TOPICS:
+            continue
+        topic = importlib.import_module(f"{__name__}.{module.name}")
+        for name, entry in getattr(topic, "SERVABLE", {}).items():
+            if name in found:
+                raise RuntimeError(f"target name {name!r} is defined twice (seclab.targets.{module.name})")
+            found[name] = entry
+    return found
 
 
 def create(name: str) -> Any:
     """A fresh app for the target ``name``; KeyError lists the known names."""
-    try:
-        return TARGETS[name][1]()
-    except KeyError:
-        raise KeyError(f"unknown target {name!r}; known targets: {', '.join(TARGETS)}") from None
+    targets = servable_targets()
+    if name not in targets:
+        raise KeyError(f"unknown target {name!r}; known targets: {', '.join(sorted(targets))}")
+    return targets[name][1]()
 
 
 @contextmanager

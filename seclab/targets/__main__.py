@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from seclab.targets import TARGETS, running
+from seclab.targets import running, servable_targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,12 +14,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the demo targets")
     serve = commands.add_parser("serve", help="serve a target on 127.0.0.1 until Ctrl-C")
-    serve.add_argument("name", choices=sorted(TARGETS))
+    serve.add_argument("name", choices=sorted(servable_targets()))
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     args = parser.parse_args(argv)
 
     if args.command == "list":
-        for name, (summary, _factory) in TARGETS.items():
+        for name, (summary, _factory) in sorted(servable_targets().items()):
             print(f"{name:20} {summary}")
         return 0
     try:

@@ -155,3 +155,10 @@ def create_app(vulnerable: bool) -> Flask:
         return jsonify(ok=True, user=user["name"], role=user["role"])
 
     return app
+
+
+SERVABLE = {
+    "sqli-vulnerable": ("GET /user?id=, POST /login with string-built SQL (lesson 03)",
+                        lambda: create_app(vulnerable=True)),
+    "sqli-fixed": ("the same endpoints with parameterised SQL (lesson 03)", lambda: create_app(vulnerable=False)),
+}
