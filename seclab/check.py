@@ -8,12 +8,13 @@ hidden corpus, so passing here is necessary but not a guarantee.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from seclab.answers import AnswersFileError, record
-from seclab.outcomes import outcome_of_call
+from seclab.outcomes import run_case
 from seclab.specs import load_spec
 from seclab.specs.base import Case, describe_outcome
 
@@ -28,18 +29,22 @@ class CaseResult:
     passed: bool
 
 
-def run_checks(target: str, function: Callable[..., Any]) -> list[CaseResult]:
-    """Judge ``function`` on the public cases of ``target`` ("<exercise>.<function>")."""
+def run_checks(target: str, function: Callable[..., Any],
+               namespace: dict[str, Any] | None = None) -> list[CaseResult]:
+    """Judge ``function`` on the public cases of ``target`` ("<exercise>.<function>").
+
+    ``namespace`` holds the learner's other functions, for cases that use several.
+    """
     exercise, _, name = target.partition(".")
     spec = load_spec(exercise)
     cases = [case for case in spec.cases(spec.public_corpus()) if case.function == name]
     if not cases:
         known = sorted({part.function for part in spec.PARTS.values()})
         raise ValueError(f"{exercise} has no function {name!r} to check; try one of {known}")
+    scope = {**(namespace or {}), name: function}
     results = []
     for case in cases:
-        leading = spec.FIXTURES[case.fixture]() if case.fixture else []
-        outcome = outcome_of_call(function, leading + list(case.args))
+        outcome = run_case(spec, scope, case.function, case.fixture, list(case.args), case.scenario)
         results.append(CaseResult(case.part, case, outcome, case.expect.judge(outcome)))
     return results
 
@@ -71,8 +76,12 @@ def format_report(target: str, results: list[CaseResult]) -> str:
 
 
 def check(target: str, function: Callable[..., Any]) -> None:
-    """Print how ``function`` does on the public checks, and remember the verdict."""
-    results = run_checks(target, function)
+    """Print how ``function`` does on the public checks, and remember the verdict.
+
+    The caller's global names (the notebook's) are available to cases that need more
+    than one of the learner's functions.
+    """
+    results = run_checks(target, function, namespace=dict(sys._getframe(1).f_globals))
     print(format_report(target, results))
     try:
         record(f"check:{target}", all(r.passed for r in results))

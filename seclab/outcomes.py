@@ -56,3 +56,16 @@ def outcome_of_call(function: Any, args: list[Any]) -> Outcome:
         return {"value": to_plain(value)}
     except NotPlainError as error:
         return {"error": "unplain", "detail": f"returned {error}; return built-in types only"}
+
+
+def run_case(spec: Any, namespace: dict[str, Any], function: str, fixture: str | None,
+             args: list[Any], scenario: str | None = None) -> Outcome:
+    """Run one case of ``spec`` against the learner's ``namespace`` and describe the outcome."""
+    target = namespace.get(function)
+    if not callable(target):
+        return {"error": "missing", "detail": "not defined or not callable"}
+    leading = spec.FIXTURES[fixture]() if fixture else []
+    if scenario:
+        play = spec.SCENARIOS[scenario]
+        return outcome_of_call(lambda *call_args: play(namespace, *call_args), leading + args)
+    return outcome_of_call(target, leading + args)

@@ -134,7 +134,8 @@ class Sandbox:
             self._start()
         if self.load_failure is not None:
             return dict(self.load_failure)
-        request = {"function": case.function, "fixture": case.fixture, "args": list(case.args)}
+        request = {"function": case.function, "fixture": case.fixture, "args": list(case.args),
+                   "scenario": case.scenario}
         started = time.monotonic()
         outcome = self._exchange(json.dumps(request) + "\n", CALL_SECONDS)
         if outcome is None:

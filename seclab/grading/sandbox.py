@@ -47,7 +47,7 @@ def load_program(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
 def main() -> None:
     requests, replies = _private_streams()
     setup = json.loads(requests.readline())
-    from seclab.outcomes import outcome_of_call
+    from seclab.outcomes import run_case
     from seclab.specs import load_spec
 
     spec = load_spec(setup["exercise"])
@@ -56,9 +56,8 @@ def main() -> None:
     replies.flush()
     for line in requests:
         request = json.loads(line)
-        fixture = request.get("fixture")
-        leading = spec.FIXTURES[fixture]() if fixture else []
-        outcome = outcome_of_call(namespace.get(request["function"]), leading + request["args"])
+        outcome = run_case(spec, namespace, request["function"], request.get("fixture"), request["args"],
+                           request.get("scenario"))
         if outcome.get("error") == "missing" and errors:
             outcome["detail"] = "not defined; " + "; ".join(errors)
         replies.write(json.dumps(outcome) + "\n")

@@ -49,7 +49,12 @@ def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
 
 @dataclass(frozen=True)
 class Case:
-    """Call ``function(*fixture_args, *args)`` and judge the outcome."""
+    """Call ``function(*fixture_args, *args)`` and judge the outcome.
+
+    With ``scenario``, the spec's ``SCENARIOS[scenario](namespace, *fixture_args, *args)``
+    runs instead, for what one call cannot show (a class used from many threads, a
+    round trip through two functions); ``namespace`` maps names to the learner's objects.
+    """
 
     part: str
     category: str
@@ -58,10 +63,13 @@ class Case:
     expect: Expectation
     fixture: str | None = None
     public: bool = True
+    scenario: str | None = None
 
     def shown_call(self) -> str:
         """How the call reads in feedback (only ever shown for public cases)."""
         shown = ([self.fixture] if self.fixture else []) + [repr(arg) for arg in self.args]
+        if self.scenario:
+            return f"{self.scenario} scenario with {self.function}({', '.join(shown)})"
         return f"{self.function}({', '.join(shown)})"
 
 

@@ -45,6 +45,7 @@ def _users_db() -> list[Any]:
 
 
 FIXTURES: dict[str, Callable[[], list[Any]]] = {"users_db": _users_db}
+SCENARIOS: dict[str, Callable[..., Any]] = {}
 
 
 def _all_users() -> list[dict[str, Any]]:
