@@ -10,13 +10,14 @@ PYTEST_WORKERS ?= 2
 # nbgrader calls alembic from PATH: put the venv first for every recipe.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help lab test check unit notebooks release lock clean
+.PHONY: help lab test check unit notebooks release nav lock clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
 	@echo "make test     set up .venv and run the whole test suite (what CI runs)"
 	@echo "make check    static checks only: ruff, mypy, bandit"
 	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
+	@echo "make nav      regenerate every lesson's header and footer cells from course.toml"
 	@echo "make lock     re-pin requirements.txt from requirements.in and sync environment.yml"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -43,6 +44,9 @@ check: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/python -m seclab.release
+
+nav: $(STAMP)
+	$(BIN)/python -m seclab.navigation
 
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
