@@ -24,6 +24,8 @@ from seclab.specs import load_spec
 
 HIDDEN_CORPUS_DIR = REPO_ROOT / "autograder" / "hidden"
 _TIMEOUTS_BEFORE_GIVING_UP = 2
+#: failure categories that say the code misbehaved, not merely answered wrong
+ANOMALIES = ("timeout", "crashed", "unplain")
 _cache: dict[str, dict[str, dict[str, Any]]] = {}
 
 
@@ -84,7 +86,7 @@ def _judge_all(exercise: str, cells: list[str], spec: Any, cases: list[Any]) -> 
                 result["passed"] += 1
             else:
                 reason = outcome.get("error")
-                result["failed"][reason if reason in ("timeout", "crashed", "missing") else case.category] += 1
+                result["failed"][reason if reason in ANOMALIES or reason == "missing" else case.category] += 1
     final = {}
     for name, result in results.items():
         failed = dict(result["failed"])
@@ -101,6 +103,7 @@ def _hint(spec: Any, category: str) -> str:
         "timeout": "Your function did not return in time: look for an endless loop.",
         "crashed": "Running your code ended the process (exit(), a crash or too much memory).",
         "missing": "The function is not defined: run its cell and check the name and spelling.",
+        "unplain": "Return plain built-in values (dict, list, str, int, bool, None), not objects of your own classes.",
     }
     return general.get(category) or spec.HINTS.get(category, "Re-read the task for this part.")
 

@@ -21,17 +21,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from seclab.grading.confine import make_read_only, protected_paths
 from seclab.outcomes import Outcome
 from seclab.specs.base import Case
 
-LOAD_SECONDS = 20.0
+LOAD_SECONDS = 30.0
 CALL_SECONDS = 5.0
 MEMORY_BYTES = 1024 * 1024 * 1024
 CPU_SECONDS = 120
 FILE_BYTES = 16 * 1024 * 1024
+_PROTECTED: list[str] = []
 
 
 def _limit_resources() -> None:  # runs in the child between fork and exec
+    make_read_only(_PROTECTED)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
@@ -69,6 +72,7 @@ class Sandbox:
         self._workdir.cleanup()
 
     def _start(self) -> None:
+        _PROTECTED[:] = protected_paths()
         self._buffer = b""
         self._stderr = open(Path(self._workdir.name) / "stderr.log", "ab")  # noqa: SIM115
         self._process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603

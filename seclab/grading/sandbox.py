@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from typing import Any, TextIO
 
@@ -32,15 +33,30 @@ def _without_magics(code: str) -> str:
     return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
+class CellTimeout(BaseException):
+    """A program cell ran longer than CELL_SECONDS while loading."""
+
+
+CELL_SECONDS = 5.0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise CellTimeout()
+
+
 def load_program(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """Execute the cells in one namespace; a failing cell is noted, the rest still run."""
+    """Execute the cells in one namespace; a failing or hanging cell is noted, the rest still run."""
     namespace: dict[str, Any] = {"__name__": "__main__"}
     errors = []
+    signal.signal(signal.SIGALRM, _interrupt)
     for number, code in enumerate(cells, start=1):
+        signal.setitimer(signal.ITIMER_REAL, CELL_SECONDS)
         try:
             exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # the point of the sandbox  # nosec B102
         except BaseException as error:  # SystemExit included: a cell may not end the grader
             errors.append(f"cell {number} raised {type(error).__name__}")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     return namespace, errors
 
 
