@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # nbgrader calls alembic from PATH: put the venv first for every recipe.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help lab test check unit notebooks release nav lock clean
+.PHONY: help lab test check release nav grade bench-grading lock clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
@@ -18,6 +18,8 @@ help:
 	@echo "make check    static checks only: ruff, mypy, bandit"
 	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
 	@echo "make nav      regenerate every lesson's header and footer cells from course.toml"
+	@echo "make grade ASSIGNMENT=03_injection   grade every submission in autograder/submitted (parallel)"
+	@echo "make bench-grading [N=60]            class grading vs serial nbgrader autograde"
 	@echo "make lock     re-pin requirements.txt from requirements.in and sync environment.yml"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -44,6 +46,15 @@ check: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/python -m seclab.release
+
+ASSIGNMENT ?=
+N ?= 60
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=03_injection"; exit 2; }
+	$(BIN)/python -m seclab.grading.classroom $(ASSIGNMENT) --course-dir autograder
+
+bench-grading: $(STAMP)
+	$(BIN)/python -m seclab.grading.bench --n $(N)
 
 nav: $(STAMP)
 	$(BIN)/python -m seclab.navigation

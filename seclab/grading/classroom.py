@@ -323,57 +323,66 @@ def _timestamp(folder: Path) -> str | None:
         return None
 
 
-def record_outcome(course: Path, assignment: str, outcome: Outcome, folder: Path, digest: str) -> None:
+def _save_grades(gradebook: Any, notebook: Any, assignment: str, student: str, notebook_id: str) -> None:
+    """What nbgrader's SaveAutoGrades stores, in one transaction instead of one per cell."""
+    from nbgrader import utils
+
+    for cell in notebook.cells:
+        if utils.is_grade(cell):
+            grade = gradebook.find_grade(cell.metadata.nbgrader.grade_id, notebook_id, assignment, student)
+            grade.auto_score, _ = utils.determine_grade(cell)
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        if utils.is_solution(cell) or utils.is_task(cell):
+            comment = gradebook.find_comment(cell.metadata.nbgrader.grade_id, notebook_id, assignment, student)
+            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+            comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+    # nbgrader's default late-submission policy: no penalty
+    gradebook.find_submission_notebook(notebook_id, assignment, student).late_submission_penalty = None
+    gradebook.db.commit()
+
+
+def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: Outcome, folder: Path,
+                   digest: str) -> None:
     """Write autograded/, the gradebook and the done-marker for one graded submission."""
     import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades
+    from nbgrader.preprocessors import LimitOutput
 
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
-    with _quiet_sqlalchemy(), Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_student(outcome.student)
-        timestamp = _timestamp(folder)
-        if timestamp:
-            gradebook.update_or_create_submission(assignment, outcome.student, timestamp=timestamp)
-        else:
-            gradebook.update_or_create_submission(assignment, outcome.student)
+    gradebook.update_or_create_student(outcome.student)
+    timestamp = _timestamp(folder)
+    if timestamp:
+        gradebook.update_or_create_submission(assignment, outcome.student, timestamp=timestamp)
+    else:
+        gradebook.update_or_create_submission(assignment, outcome.student)
     target = course / "autograded" / outcome.student / assignment
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent if target.parent.exists() else None))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
     shutil.copytree(folder, staging, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
     for path in (course / "source" / assignment).iterdir():
         if path.is_file() and path.suffix != ".ipynb":
             shutil.copy2(path, staging / path.name)
     for notebook_id, text in outcome.notebooks.items():
         notebook = nbformat.reads(text, as_version=4)
-        resources = {"nbgrader": {"student": outcome.student, "assignment": assignment, "notebook": notebook_id,
-                                  "db_url": db_url}}
-        with _quiet_sqlalchemy():
-            for preprocessor in (LimitOutput(), SaveAutoGrades(), AssignLatePenalties()):
-                notebook, resources = preprocessor.preprocess(notebook, resources)
+        notebook, _ = LimitOutput().preprocess(notebook, {})
+        _save_grades(gradebook, notebook, assignment, outcome.student, notebook_id)
         nbformat.write(notebook, staging / f"{notebook_id}.ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)
-    with Gradebook(db_url) as gradebook:
-        submission = gradebook.find_submission(assignment, outcome.student)
-        outcome.score, outcome.max_score = submission.score, submission.max_score
+    submission = gradebook.find_submission(assignment, outcome.student)
+    outcome.score, outcome.max_score = submission.score, submission.max_score
     (target / DONE_MARKER).write_text(f"{GRADER_VERSION}:{digest}")
 
 
-def _record_failure(course: Path, assignment: str, outcome: Outcome) -> None:
+def _record_failure(gradebook: Any, assignment: str, outcome: Outcome) -> None:
     """A submission that could not be graded at all scores zero (and is reported)."""
-    from nbgrader.api import Gradebook
-
-    with _quiet_sqlalchemy(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.update_or_create_student(outcome.student)
-        submission = gradebook.update_or_create_submission(assignment, outcome.student)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-        gradebook.db.commit()
-        outcome.max_score = submission.max_score
+    gradebook.update_or_create_student(outcome.student)
+    submission = gradebook.update_or_create_submission(assignment, outcome.student)
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+    gradebook.db.commit()
+    outcome.max_score = submission.max_score
 
 
 def grade_class(course: Path, assignment: str, workers: int | None = None,
@@ -393,8 +402,11 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
     outcomes: list[Outcome] = []
     started = time.monotonic()
     context = get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context,
-                             initializer=_warm_up) as pool:
+    from nbgrader.api import Gradebook
+
+    with _quiet_sqlalchemy(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook, \
+            ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context,
+                                initializer=_warm_up) as pool:
         pending: dict[Future[Outcome], str] = {
             pool.submit(grade_submission, str(course), assignment, s, str(folders[s]), cell_seconds): s
             for s in todo}
@@ -407,10 +419,9 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
                 except Exception as error:  # a worker crash must not stop the class
                     outcome = Outcome(student, "failed", notes=[f"grader error: {type(error).__name__}: {error}"])
                 if outcome.status == "failed" and not outcome.notebooks:
-                    _record_failure(course, assignment, outcome)
-                    _marker(course, assignment, student).parent.mkdir(parents=True, exist_ok=True)
+                    _record_failure(gradebook, assignment, outcome)
                 else:
-                    record_outcome(course, assignment, outcome, folders[student], digests[student])
+                    record_outcome(gradebook, course, assignment, outcome, folders[student], digests[student])
                 outcomes.append(outcome)
                 print(f"[{len(outcomes)}/{len(todo)}] {student}: {outcome.score:g}/{outcome.max_score:g}"
                       + (f"  ({outcome.status}: {'; '.join(outcome.notes)})" if outcome.notes else ""),
