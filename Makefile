@@ -33,7 +33,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_Start_Here.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks/00_Start_Here.ipynb
 
 test: $(STAMP) check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
