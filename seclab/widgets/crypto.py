@@ -85,6 +85,7 @@ def plot_measurements(measurements: list[Measurement]) -> Any:
     speed.invert_yaxis()
     crack.barh(names, [m.wordlist_seconds for m in measurements], color=colours)
     crack.set_xscale("log")
+    crack.set_xlim(right=max(m.wordlist_seconds for m in measurements) * 30)  # room for the labels
     crack.set_xlabel(f"seconds to try all {measurements[0].wordlist_size} words on one account (log scale)")
     crack.invert_yaxis()
     crack.set_yticklabels([])
