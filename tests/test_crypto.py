@@ -54,7 +54,8 @@ def test_tls_client_verifies_the_certificate(tmp_path):
     with targets.serve_tls(targets.create_login_app(), certificate) as url:
         with pytest.raises(ssl.SSLCertVerificationError):
             attacks.post_login(_port(url), "alice", "x", ssl.create_default_context())  # does not trust it
-        other = targets.make_self_signed_certificate(tmp_path / "..")  # another key, same names
+        (tmp_path / "other").mkdir()
+        other = targets.make_self_signed_certificate(tmp_path / "other")  # another key, same names
         with pytest.raises(ssl.SSLCertVerificationError):
             attacks.post_login(_port(url), "alice", "x", targets.client_tls_context(other))
 
