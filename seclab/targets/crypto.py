@@ -356,8 +356,3 @@ def token_words(token: str) -> list[int]:
         raise ValueError("a predictable reset token has 32 hex digits")
     return [int(token[index:index + 8], 16) for index in range(0, 32, 8)]
 
-
-SERVABLE = {
-    "crypto-login": ("POST /login over plain HTTP (lesson 02): put a proxy in front and read the password",
-                     create_login_app),
-}
