@@ -98,6 +98,14 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _status(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_cli_serves_target_on_loopback(name):
     port = _free_port()
@@ -109,12 +117,15 @@ def test_cli_serves_target_on_loopback(name):
         deadline = time.monotonic() + 10
         while True:
             try:
-                status, body = _get(f"http://127.0.0.1:{port}/user?id=1")
+                status = _status(f"http://127.0.0.1:{port}/")
                 break
             except OSError:
                 assert time.monotonic() < deadline, "server did not answer"
                 time.sleep(0.1)
-        assert status == 200 and body[0]["name"] == "alice"
+        assert 200 <= status < 500, "the target answered with a server error"
+        if name.startswith("sqli-"):
+            assert _get(f"http://127.0.0.1:{port}/user?id=1") == (200, [{"id": 1, "name": "alice",
+                                                                       "email": "alice@example.com"}])
     finally:
         server.terminate()
         server.wait(timeout=10)
