@@ -4,3 +4,14 @@ Lessons use them to demonstrate and ``check()`` fires them at a learner's code. 
 graders add a larger, hidden corpus kept under ``autograder/hidden/`` (instructors may
 replace it with their own).
 """
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    """What one attack achieved; ``succeeded`` is the verdict a lesson asserts on."""
+
+    payload: str
+    succeeded: bool
+    evidence: str

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from seclab.attacks.injection import AttackResult
+from seclab.attacks import AttackResult
 from seclab.targets.access_control import DOCUMENTS, PRIVATE_TEXT, USER_HEADER, USERS
 
 __all__ = ["AttackResult", "Reply", "Sender", "in_process", "over_http"]

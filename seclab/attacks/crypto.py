@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from seclab.attacks.injection import AttackResult
+from seclab.attacks import AttackResult
 
 # --- sniffing ----------------------------------------------------------------------
 

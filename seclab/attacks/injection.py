@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from seclab.attacks import AttackResult
 
 #: Usernames that turn a string-built login query into "log in as admin".
 SQL_LOGIN_BYPASS = [
@@ -58,13 +59,6 @@ TEMPLATE_PAYLOADS = [
 ]
 
 
-@dataclass(frozen=True)
-class AttackResult:
-    """What one attack achieved; ``succeeded`` is the verdict a lesson asserts on."""
-
-    payload: str
-    succeeded: bool
-    evidence: str
 
 
 LoginFunction = Callable[[sqlite3.Connection, str, str], Any]

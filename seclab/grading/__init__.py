@@ -37,7 +37,7 @@ class GradingSetupError(RuntimeError):
     """The grader itself is misconfigured (e.g. the hidden corpus is missing)."""
 
 
-def hidden_corpus(exercise: str) -> dict[str, list[str]]:
+def hidden_corpus(exercise: str) -> dict[str, list[Any]]:
     """The instructor's hidden payloads (``SECLAB_HIDDEN_CORPUS_DIR`` overrides the folder)."""
     folder = Path(os.environ.get("SECLAB_HIDDEN_CORPUS_DIR", HIDDEN_CORPUS_DIR))
     path = folder / f"{exercise}.json"
@@ -47,7 +47,9 @@ def hidden_corpus(exercise: str) -> dict[str, list[str]]:
         raise GradingSetupError(f"hidden corpus {path} is missing; restore it from the course repository") from None
     except json.JSONDecodeError as error:
         raise GradingSetupError(f"hidden corpus {path} is not valid JSON: {error}") from None
-    return {key: [str(item) for item in items] for key, items in data.items()}
+    if not isinstance(data, dict) or not all(isinstance(items, list) for items in data.values()):
+        raise GradingSetupError(f"hidden corpus {path} must map names to lists of payloads")
+    return data
 
 
 def verify(exercise: str, notebook: str | Path | None = None) -> dict[str, dict[str, Any]]:
@@ -146,5 +148,5 @@ def require_exploit(exercise: str, key: str = "exploit", folder: str | Path | No
     if not works["vulnerable"]:
         raise GradingFailure("Exploit challenge: the recorded payload does not get into the vulnerable app.")
     if works["fixed"]:
-        raise GradingFailure("Exploit challenge: the payload also works on the fixed app, so it is not an injection.")
+        raise GradingFailure("Exploit challenge: the payload also works on the fixed app, so it does not show the flaw.")
     print("✓ exploit challenge: the recorded payload breaks the vulnerable app and not the fixed one")
