@@ -1,5 +1,6 @@
 """Lesson 04 Insecure Design: the shop twins, the race drivers, the exercise spec and the playground."""
 
+import json
 import sys
 import threading
 
@@ -236,7 +237,7 @@ def test_vulnerable_solution_fails_exactly_the_attack_parts(tmp_path):
     assert "Hint:" in text
     for payloads in grading.hidden_corpus(EXERCISE).values():
         for payload in payloads:
-            assert payload not in text
+            assert str(payload) not in text and json.dumps(payload) not in text
 
 
 @pytest.mark.grading

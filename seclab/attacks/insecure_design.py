@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from seclab.attacks import AttackResult
+
 #: Carts whose client-side fields lie about the price (the skus and quantities are honest).
 TAMPERED_CARTS: list[list[dict[str, Any]]] = [
     [{"sku": "headphones", "qty": 1, "price": 0.01}],
@@ -49,34 +51,26 @@ REFUND_TRICK_CART: list[dict[str, Any]] = [
 ]
 
 
-@dataclass(frozen=True)
-class AttackResult:
-    """What one attack achieved; ``succeeded`` is the verdict a lesson asserts on."""
-
-    payload: Any
-    succeeded: bool
-    evidence: str
-
-
 def got_item_cheaply(receipt: Any, items: Any, sku: str, under_cents: int = 100) -> AttackResult:
     """Did a checkout accept an order with at least one ``sku`` for less than ``under_cents``?
 
     ``receipt`` is a ``Receipt`` or its dict form (``accepted``, ``charged_cents``).
     """
     data = receipt if isinstance(receipt, dict) else receipt.__dict__
+    shown = json.dumps(items, default=repr)
     wanted = isinstance(items, list) and any(
         isinstance(item, dict) and item.get("sku") == sku
         and isinstance(item.get("qty"), int | float) and not isinstance(item.get("qty"), bool) and item["qty"] >= 1
         for item in items
     )
     if not data.get("accepted"):
-        return AttackResult(items, False, f"order refused: {data.get('error')}")
+        return AttackResult(shown, False, f"order refused: {data.get('error')}")
     charged = data.get("charged_cents")
     if not wanted:
-        return AttackResult(items, False, f"the order does not contain a whole {sku}")
+        return AttackResult(shown, False, f"the order does not contain a whole {sku}")
     if not isinstance(charged, int) or charged >= under_cents:
-        return AttackResult(items, False, f"accepted, but charged {charged} cents")
-    return AttackResult(items, True, f"got a {sku} for {charged} cents")
+        return AttackResult(shown, False, f"accepted, but charged {charged} cents")
+    return AttackResult(shown, True, f"got a {sku} for {charged} cents")
 
 
 # --- coupon races over HTTP ------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Spec of exercise 04_insecure_design: price_order and CouponBook.
 
-Orders travel in the corpora as JSON text (the hidden corpus file stores strings), and
+Orders in the corpora are JSON data (lists of items; JSON text is accepted too), and
 the CouponBook cases are SCENARIOS: the class is constructed and raced inside whichever
 process runs the learner's code.
 """
@@ -40,8 +40,8 @@ HINTS = {
 
 # --- orders ----------------------------------------------------------------------------
 
-def _order(text: str) -> Any:
-    return json.loads(text)
+def _order(payload: Any) -> Any:
+    return json.loads(payload) if isinstance(payload, str) else payload
 
 
 def _category(order: Any, catalog: dict[str, int]) -> str:
@@ -76,9 +76,9 @@ _HONEST_ORDERS: list[tuple[list[dict[str, Any]], dict[str, int]]] = [
     ([{"sku": "mug", "qty": 1}], {"mug": 999, "pen": 1}),
 ]
 
-#: Public bad orders (JSON text, like the hidden ones).
-_PUBLIC_BAD_ORDERS = [
-    json.dumps(order) for order in [
+#: Public bad orders.
+_PUBLIC_BAD_ORDERS: list[Any] = [
+    *[
         [],
         [{"sku": "laptop", "qty": 1}],
         [{"sku": "mug", "qty": 0}],
@@ -89,8 +89,9 @@ _PUBLIC_BAD_ORDERS = [
         [{"sku": "mug", "qty": True}],
         [{"sku": "mug", "qty": None}],
         [{"sku": "headphones", "qty": 1}, {"sku": "mug", "qty": -16}],
-    ]
-] + [json.dumps(cart) for cart in attacks.BAD_QUANTITY_CARTS]
+    ],
+    *attacks.BAD_QUANTITY_CARTS,
+]
 
 
 # --- coupon scenarios ------------------------------------------------------------------
@@ -137,7 +138,7 @@ _SEQUENTIAL_CASES: list[tuple[list[str], list[list[str]], list[bool]]] = [
 ]
 
 
-def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
+def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
     """All cases for ``corpus`` (keys as in ``public_corpus()``)."""
     found: list[Case] = []
 
@@ -150,19 +151,19 @@ def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
                               public=public, scenario="sequential"))
         found.append(Case("CouponBook.works", "coupons", "CouponBook", ("WELCOME5",),
                           returns([True, True, False, False]), public=public, scenario="two_books"))
-    for text in corpus.get("tampered_orders", []) + corpus.get("bad_orders", []):
-        order = _order(text)
+    for payload in corpus.get("tampered_orders", []) + corpus.get("bad_orders", []):
+        order = _order(payload)
         found.append(Case("price_order.tampering", _category(order, CATALOG), "price_order", (order, CATALOG),
                           _expected(order, CATALOG), public=public))
-    for setting in corpus.get("race", []):
+    for setting in map(str, corpus.get("race", [])):
         found.append(Case("CouponBook.concurrency", "race", "CouponBook", (setting,), returns(_race_expected(setting)),
                           public=public, scenario="race"))
     return found
 
 
-def public_corpus() -> dict[str, list[str]]:
+def public_corpus() -> dict[str, list[Any]]:
     return {
-        "tampered_orders": [json.dumps(cart) for cart in attacks.TAMPERED_CARTS],
+        "tampered_orders": [list(cart) for cart in attacks.TAMPERED_CARTS],
         "bad_orders": list(_PUBLIC_BAD_ORDERS),
         "race": ["16,3,4"],
     }
