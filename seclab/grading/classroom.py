@@ -39,7 +39,7 @@ from seclab.release import NbgraderError, run_nbgrader
 
 GRADER_VERSION = "1"
 DONE_MARKER = ".seclab-graded"
-CHILD_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+CHILD_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "MALLOC_ARENA_MAX": "2",
                      "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg"}
 
 

@@ -43,7 +43,8 @@ def _limit_resources() -> None:  # runs in the child between fork and exec
 
 def _scrubbed_environment(home: str) -> dict[str, str]:
     """Only what Python needs: no tokens, keys or instructor settings leak in."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+            "MALLOC_ARENA_MAX": "2"}  # many threads under the memory limit need few malloc arenas
 
 
 class SandboxError(RuntimeError):
