@@ -36,9 +36,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from seclab.targets.server import LOOPBACK
+from seclab.targets.server import LOOPBACK, serve
 
 # --- the login app -----------------------------------------------------------------
 
@@ -67,11 +66,6 @@ def create_login_app(username: str = DEMO_USER, password: str = DEMO_PASSWORD) -
         return jsonify(ok=False), 401
 
     return app
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -136,16 +130,8 @@ def client_tls_context(certificate: CertificateFiles) -> ssl.SSLContext:
 @contextmanager
 def serve_tls(app: Any, certificate: CertificateFiles, port: int = 0) -> Iterator[str]:
     """Like ``seclab.targets.server.serve``, over TLS: yields ``https://127.0.0.1:PORT``."""
-    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler,
-                         ssl_context=server_tls_context(certificate))
-    thread = threading.Thread(target=server.serve_forever, name="seclab-tls-server", daemon=True)
-    thread.start()
-    try:
-        yield f"https://{LOOPBACK}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(app, port, ssl_context=server_tls_context(certificate)) as base_url:
+        yield base_url
 
 
 # --- the recording proxy -----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,17 +21,19 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serve(app: Any, port: int = 0) -> Iterator[str]:
+def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
     """Run ``app`` on 127.0.0.1 (an ephemeral port unless ``port`` is given).
 
-    Yields the base URL, e.g. ``http://127.0.0.1:53121``; the server is shut down when
-    the block ends, also when it ends with an exception.
+    Yields the base URL, e.g. ``http://127.0.0.1:53121`` (``https://`` with an
+    ``ssl_context``); the server is shut down when the block ends, also on an exception.
     """
-    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler,
+                         ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, name="seclab-server", daemon=True)
     thread.start()
+    scheme = "https" if ssl_context else "http"
     try:
-        yield f"http://{LOOPBACK}:{server.server_port}"
+        yield f"{scheme}://{LOOPBACK}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
