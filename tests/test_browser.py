@@ -151,6 +151,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield Lab(url, token, root)
     finally:
         _stop(process)
+        if ARTIFACTS.is_dir():  # the server's log next to the screenshots, for diagnosing failures
+            shutil.copy(log, ARTIFACTS / "jupyter-lab.log")
 
 
 @pytest.fixture(scope="module")
