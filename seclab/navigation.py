@@ -71,9 +71,11 @@ def _lesson_label(lesson: Lesson) -> str:
 
 def header_source(course: Course, lesson: Lesson, repository: str) -> str:
     """Markdown of the header cell: course, part, position, and a Binder badge for this notebook."""
+    last = max([entry.number for entry in course.lessons] + [entry.number for entry in course.planned])
+    position = "Introduction" if lesson.number == 0 else f"Lesson {lesson.number} of {last}"
     return "\n".join([
         _GENERATED,
-        f"**{course.title}** · {lesson.part} · Lesson {lesson.number} of {len(course.lessons)} · "
+        f"**{course.title}** · {lesson.part} · {position} · "
         f"[![Open this notebook on Binder]({BINDER_BADGE})]({binder_url(repository, lesson.notebook)})",
     ])
 
