@@ -218,9 +218,19 @@ def code_cell(page, text: str):
 
 
 def run_cell(page, cell) -> None:
-    """Select a cell the way a learner does (click its prompt) and run it with Shift+Enter."""
-    cell.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Shift+Enter")
+    """Select a cell the way a learner does (click its prompt), run it with Shift+Enter and
+    wait until it has an execution count. A key press that the page swallowed while still
+    busy is tried again, as a learner would."""
+    prompt = cell.locator(".jp-InputPrompt")
+    for _attempt in range(3):
+        prompt.click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            prompt.filter(has_text=re.compile(r"\[(\d+|\*)\]")).wait_for(timeout=10_000)
+            break
+        except Exception:  # still "[ ]": the run did not start
+            continue
+    prompt.filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=120_000)
 
 
 def answer_quiz_question(cell, option_prefix: str, button: str):
