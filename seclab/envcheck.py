@@ -32,6 +32,7 @@ REQUIRED_PACKAGES: tuple[str, ...] = (
     "jinja2",
     "mongomock",
     "argon2-cffi",
+    "bcrypt",
     "cryptography",
     "matplotlib",
 )

@@ -296,11 +296,19 @@ def test_student_notebook_never_shows_the_leaked_password():
 # --- playgrounds --------------------------------------------------------------------------
 
 def test_measurements_rank_fast_hashes_far_above_memory_hard_ones():
-    fast_md5, fast_sha, scrypt, argon2 = playgrounds.measure_schemes(8, 1, 12, seconds_each=0.03)
+    fast_md5, fast_sha, bcrypt, scrypt, argon2 = playgrounds.measure_schemes(8, 1, 12, seconds_each=0.03,
+                                                                             bcrypt_rounds=8)
     assert min(fast_md5.guesses_per_second, fast_sha.guesses_per_second) > 100 * max(
-        scrypt.guesses_per_second, argon2.guesses_per_second)
+        bcrypt.guesses_per_second, scrypt.guesses_per_second, argon2.guesses_per_second)
     assert argon2.scheme == "argon2id 8 MiB, t=1" and scrypt.scheme == "scrypt N=2^12, r=8"
+    assert bcrypt.scheme == "bcrypt cost 8"
     assert fast_md5.wordlist_seconds == pytest.approx(len(attacks.load_wordlist()) / fast_md5.guesses_per_second)
+
+
+def test_bcrypt_cost_doubles_the_work_per_step():
+    cheap, = [m for m in playgrounds.measure_schemes(4, 1, 10, seconds_each=0.1, bcrypt_rounds=6) if "bcrypt" in m.scheme]
+    dear, = [m for m in playgrounds.measure_schemes(4, 1, 10, seconds_each=0.1, bcrypt_rounds=9) if "bcrypt" in m.scheme]
+    assert cheap.guesses_per_second > 3 * dear.guesses_per_second  # 2**3 = 8 times the work
 
 
 def test_plot_has_two_log_scale_panels():
@@ -310,9 +318,10 @@ def test_plot_has_two_log_scale_panels():
 
 def test_cost_playground_measures_on_click():
     widget = playgrounds.cost_playground()
-    sliders, button, chart = widget.children
-    memory, passes, scrypt_n = sliders.children
-    memory.value, passes.value, scrypt_n.value = 4, 1, 10
+    argon2_sliders, other_sliders, button, chart = widget.children
+    memory, passes = argon2_sliders.children
+    scrypt_n, rounds = other_sliders.children
+    memory.value, passes.value, scrypt_n.value, rounds.value = 4, 1, 10, 6
     assert bytes(chart.value) == b""
     button.click()
     assert bytes(chart.value).startswith(b"\x89PNG") and button.description == "Measure"

@@ -1,10 +1,9 @@
 """Playgrounds of the cryptographic-failures lesson and exercise.
 
-* ``measure_schemes`` times MD5, SHA-256, scrypt and argon2id live (a fraction of a
-  second each) and ``plot_measurements`` draws guesses per second and the time to try
-  the whole course wordlist; ``cost_playground`` puts sliders for the scrypt and argon2id
-  cost parameters in front of both. bcrypt is not installed in this course, so it is not
-  measured; scrypt and argon2id are the memory-hard schemes it is usually compared with.
+* ``measure_schemes`` times MD5, SHA-256, bcrypt, scrypt and argon2id live (a fraction
+  of a second each) and ``plot_measurements`` draws guesses per second and the time to
+  try the whole course wordlist; ``cost_playground`` puts sliders for the bcrypt, scrypt
+  and argon2id cost parameters in front of both.
 * ``md5_guess_report`` / ``md5_guess_playground`` check a guessed password against a
   leaked MD5 hash and record it for grading when it matches.
 """
@@ -26,6 +25,7 @@ from seclab.targets.crypto import LEAKED_MD5, argon2id_hasher, md5_hex, sha256_h
 DEFAULT_ARGON2_MEMORY_MIB = 19
 DEFAULT_ARGON2_TIME_COST = 2
 DEFAULT_SCRYPT_LOG2_N = 14
+DEFAULT_BCRYPT_ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,19 @@ def scrypt_hash(password: str, log2_n: int, salt: bytes) -> bytes:
 
 def measure_schemes(argon2_memory_mib: int = DEFAULT_ARGON2_MEMORY_MIB,
                     argon2_time_cost: int = DEFAULT_ARGON2_TIME_COST,
-                    scrypt_log2_n: int = DEFAULT_SCRYPT_LOG2_N, seconds_each: float = 0.1) -> list[Measurement]:
-    """Guesses per second for MD5, SHA-256, scrypt and argon2id with these costs, measured now."""
+                    scrypt_log2_n: int = DEFAULT_SCRYPT_LOG2_N, seconds_each: float = 0.1,
+                    bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS) -> list[Measurement]:
+    """Guesses per second for MD5, SHA-256, bcrypt, scrypt and argon2id with these costs, measured now."""
+    import bcrypt
+
     size = len(load_wordlist())
     salt = os.urandom(16)
+    bcrypt_salt = bcrypt.gensalt(rounds=bcrypt_rounds)
     argon2 = argon2id_hasher(memory_kib=argon2_memory_mib * 1024, time_cost=argon2_time_cost)
     schemes = {
         "MD5 (unsalted)": md5_hex,
         "SHA-256 (unsalted)": sha256_hex,
+        f"bcrypt cost {bcrypt_rounds}": lambda word: bcrypt.hashpw(word.encode("utf-8"), bcrypt_salt),
         f"scrypt N=2^{scrypt_log2_n}, r=8": lambda word: scrypt_hash(word, scrypt_log2_n, salt),
         f"argon2id {argon2_memory_mib} MiB, t={argon2_time_cost}": argon2.hash,
     }
@@ -105,24 +110,26 @@ def figure_png(figure: Any) -> bytes:
 
 
 def cost_playground() -> Any:
-    """Sliders for the argon2id and scrypt costs; press Measure to time all four schemes."""
+    """Sliders for the argon2id, scrypt and bcrypt costs; press Measure to time all five schemes."""
     import ipywidgets as widgets
 
     memory = widgets.IntSlider(value=DEFAULT_ARGON2_MEMORY_MIB, min=1, max=64, description="argon2 MiB")
     passes = widgets.IntSlider(value=DEFAULT_ARGON2_TIME_COST, min=1, max=4, description="argon2 t")
     scrypt_n = widgets.IntSlider(value=DEFAULT_SCRYPT_LOG2_N, min=10, max=15, description="scrypt log2 N")
+    rounds = widgets.IntSlider(value=DEFAULT_BCRYPT_ROUNDS, min=4, max=13, description="bcrypt cost")
     button = widgets.Button(description="Measure", button_style="primary")
     chart = widgets.Image(format="png", layout={"max_width": "100%"})
 
     def on_measure(_button: Any) -> None:
         button.description = "measuring…"
         try:
-            chart.value = figure_png(plot_measurements(measure_schemes(memory.value, passes.value, scrypt_n.value)))
+            chart.value = figure_png(plot_measurements(measure_schemes(memory.value, passes.value, scrypt_n.value,
+                                                                       bcrypt_rounds=rounds.value)))
         finally:
             button.description = "Measure"
 
     button.on_click(on_measure)
-    return widgets.VBox([widgets.HBox([memory, passes, scrypt_n]), button, chart])
+    return widgets.VBox([widgets.HBox([memory, passes]), widgets.HBox([scrypt_n, rounds]), button, chart])
 
 
 # --- the exploit challenge --------------------------------------------------------------
