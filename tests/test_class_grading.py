@@ -164,6 +164,7 @@ def test_cheater_gains_nothing_beyond_honest_work(cheating_class, cheater):
     ("cheat_edit_locked", "edited locked cells"),
     ("cheat_delete_tests", "restored deleted cells"),
     ("cheat_always_equal", "unplain"),
+    ("cheat_redefine_helper", "redefines names the locked cells provide: check, make_user_db"),
     ("cheat_input_transformer", "kernel reported success but the isolated check failed"),
     ("cheat_monkeypatch_grading", "kernel reported success but the isolated check failed"),
     ("cheat_os_exit", "ended or hung"),

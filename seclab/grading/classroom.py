@@ -148,6 +148,43 @@ def _edited_locked_cells(notebook: Any, instructor: list[dict[str, Any]]) -> lis
             and cell.source.strip() != originals[grade_id(cell)]]
 
 
+def _defined_names(code: str, imports: bool = True) -> set[str]:
+    """Top-level names a cell binds (assignments, defs, classes and, with ``imports``, imports)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom) and imports:
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name))
+    return names
+
+
+def _shadowed_locked_names(notebook: Any) -> list[str]:
+    """Names that the student's own cells rebind although a locked cell provides them.
+
+    Re-importing a module the setup cell imports is harmless and not counted.
+    """
+    locked: set[str] = set()
+    mine: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.metadata.get("nbgrader", {}).get("locked"):
+            locked |= _defined_names(cell.source)
+        else:
+            mine |= _defined_names(cell.source, imports=False)
+    return sorted(locked & mine)
+
+
 def _verification_anomalies(notebook_path: Path, checks: dict[str, list[Any]]) -> list[str]:
     """Parts whose isolated run crashed, hung or returned non-plain objects."""
     from seclab.grading import ANOMALIES, verify
@@ -208,6 +245,10 @@ def grade_submission(course: str, assignment: str, student: str, folder: str,
             if edited:
                 outcome.status = "attention"
                 outcome.notes.append(f"edited locked cells {', '.join(edited)} (restored)")
+            shadowed = _shadowed_locked_names(notebook)
+            if shadowed:
+                outcome.status = "attention"
+                outcome.notes.append(f"redefines names the locked cells provide: {', '.join(shadowed)}")
             restored = _restore_missing_cells(notebook, instructor)
             if restored:
                 outcome.status = "attention"
