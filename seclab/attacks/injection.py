@@ -73,14 +73,3 @@ def login_as_admin(login: LoginFunction, conn: sqlite3.Connection, username: str
     if user and user.get("role") == "admin":
         return AttackResult(username, True, f"logged in as {user['name']} (role {user['role']})")
     return AttackResult(username, False, "login refused" if not user else f"logged in as {user['name']}")
-
-
-def first_working(
-    attack: Callable[[str], AttackResult], payloads: list[str]
-) -> AttackResult | None:
-    """The first payload whose attack succeeds, or None."""
-    for payload in payloads:
-        result = attack(payload)
-        if result.succeeded:
-            return result
-    return None
