@@ -160,3 +160,10 @@ def test_damaged_notebook_is_reported(tmp_path):
     with pytest.raises(ValueError, match="not a valid notebook"):
         grading.verify("03_injection", broken)
     assert os.path.exists(broken)
+
+
+def test_os_exit_while_loading_costs_only_its_own_cell(tmp_path):
+    code = "import os\nos._exit(0)\ndef ping_command(host):\n    return ['ping', '-c', '1', host]\n"
+    results = grading.verify("03_injection", program(tmp_path, {"impl_ping_command": code}))
+    assert results["ping_command.works"]["failed"] == {"missing": results["ping_command.works"]["total"]}
+    assert all(results[part]["ok"] for part in PARTS if not part.startswith("ping_command"))

@@ -30,6 +30,7 @@ CALL_SECONDS = 5.0
 MEMORY_BYTES = 1024 * 1024 * 1024
 CPU_SECONDS = 120
 FILE_BYTES = 16 * 1024 * 1024
+MAX_SKIPPED_CELLS = 3
 _PROTECTED: list[str] = []
 
 
@@ -73,6 +74,17 @@ class Sandbox:
         self._workdir.cleanup()
 
     def _start(self) -> None:
+        """Start the sandbox and load the program; a cell that kills the process is left out."""
+        skipped: dict[int, str] = {}
+        for _attempt in range(MAX_SKIPPED_CELLS + 1):
+            culprit = self._start_once(skipped)
+            if culprit is None:
+                return
+            skipped[culprit] = f"cell {culprit} ended the grading process while loading and was left out"
+        self.load_failure = {"error": "crashed", "detail": "your code kept ending the grading process"}
+
+    def _start_once(self, skipped: dict[int, str]) -> int | None:
+        """One start; returns the number of the cell that ended the process, if one did."""
         _PROTECTED[:] = protected_paths()
         self._buffer = b""
         self._stderr = open(Path(self._workdir.name) / "stderr.log", "ab")  # noqa: SIM115
@@ -82,15 +94,24 @@ class Sandbox:
             cwd=self._workdir.name, env=_scrubbed_environment(self._workdir.name),
             preexec_fn=_limit_resources, start_new_session=True,
         )
-        hello = json.dumps({"exercise": self.exercise, "cells": self.cells}) + "\n"
-        ready = self._exchange(hello, LOAD_SECONDS)
-        if ready is None or not ready.get("ready"):
-            reason = "did not finish loading in time" if ready is None else "crashed while loading"
-            self.load_failure = {"error": "crashed", "detail": f"your code {reason}"}
-            self._stop()
-        else:
-            self.cell_errors = list(ready.get("cell_errors", []))
+        cells = ["" if number in skipped else code for number, code in enumerate(self.cells, start=1)]
+        message = self._exchange(json.dumps({"exercise": self.exercise, "cells": cells,
+                                             "skipped": list(skipped.values())}) + "\n", LOAD_SECONDS)
+        deadline = time.monotonic() + LOAD_SECONDS
+        loading = None
+        while message is not None and "loading" in message and time.monotonic() < deadline:
+            loading = int(message["loading"])
+            message = self._receive(deadline - time.monotonic())
+        if message is not None and message.get("ready"):
+            self.cell_errors = list(message.get("cell_errors", []))
             self.load_failure = None
+            return None
+        self._stop()
+        if loading is not None and message is None and loading not in skipped:
+            return loading
+        reason = "did not finish loading in time" if message is None else "crashed while loading"
+        self.load_failure = {"error": "crashed", "detail": f"your code {reason}"}
+        return None
 
     def _stop(self) -> None:
         if self._process is not None:
@@ -108,12 +129,19 @@ class Sandbox:
     def _exchange(self, line: str, seconds: float) -> dict[str, Any] | None:
         """Send one line, wait up to ``seconds`` for one JSON line back; None on failure."""
         process = self._process
-        if process is None or process.stdin is None or process.stdout is None:
+        if process is None or process.stdin is None:
             return None
         try:
             process.stdin.write(line.encode("utf-8"))
             process.stdin.flush()
         except (BrokenPipeError, OSError):
+            return None
+        return self._receive(seconds)
+
+    def _receive(self, seconds: float) -> dict[str, Any] | None:
+        """The next JSON line from the sandbox within ``seconds``; None on time-out or exit."""
+        process = self._process
+        if process is None or process.stdout is None:
             return None
         deadline = time.monotonic() + seconds
         with selectors.DefaultSelector() as selector:
