@@ -22,8 +22,24 @@ class AnswersFileError(ValueError):
     """The answers file exists but cannot be read as answers."""
 
 
+def _is_instructor_source(folder: Path) -> bool:
+    """True for ``<course>/source/<assignment>/``, the instructor's nbgrader source folder."""
+    return folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").is_file()
+
+
 def answers_path(folder: str | Path | None = None) -> Path:
-    return Path(folder if folder is not None else os.getcwd()) / ANSWERS_FILE
+    """Where the answers of ``folder`` (default: the working directory) are kept.
+
+    Running an instructor notebook in ``<course>/source/<id>/`` records answers too; they
+    go to a folder in the temporary directory instead, because nbgrader copies every
+    file of the source folder into the student release.
+    """
+    base = Path(folder if folder is not None else os.getcwd()).resolve()
+    if _is_instructor_source(base):
+        private = Path(tempfile.gettempdir()) / "safer-python-instructor-answers" / base.name
+        private.mkdir(parents=True, exist_ok=True)
+        return private / ANSWERS_FILE
+    return base / ANSWERS_FILE
 
 
 def load_answers(folder: str | Path | None = None) -> dict[str, Any]:

@@ -76,3 +76,17 @@ def test_record_refuses_values_that_are_not_json(tmp_path):
     with pytest.raises(TypeError):
         answers.record("q1", object(), folder=tmp_path)
     assert not (tmp_path / answers.ANSWERS_FILE).exists()
+
+
+def test_answers_recorded_in_an_instructor_source_folder_stay_out_of_the_release(tmp_path):
+    course = tmp_path / "course"
+    source_folder = course / "source" / "03_injection"
+    source_folder.mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text("c = get_config()\n")
+    answers.record("q1", "c", folder=source_folder)
+    assert not (source_folder / answers.ANSWERS_FILE).exists()
+    assert answers.recorded("q1", folder=source_folder) == "c"
+    student_folder = course / "autograded" / "alice" / "03_injection"
+    student_folder.mkdir(parents=True)
+    answers.record("q1", "b", folder=student_folder)
+    assert (student_folder / answers.ANSWERS_FILE).exists()
