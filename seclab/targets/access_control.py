@@ -132,14 +132,19 @@ def vulnerable_update_document(conn: sqlite3.Connection, user: dict[str, Any], d
     return document
 
 
-def fixed_update_document(conn: sqlite3.Connection, user: dict[str, Any], doc_id: int,
-                          changes: dict[str, Any]) -> dict[str, Any]:
-    """Owner or admin only, and only ``title`` and ``body``; checks everything before writing."""
-    unknown = set(changes) - EDITABLE_DOCUMENT_FIELDS
+def _only_allowed_text(changes: dict[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    """The allow-list check: ValueError for any other field, or a value that is not text."""
+    unknown = set(changes) - set(allowed)
     if unknown:
         raise ValueError(f"these fields cannot be changed: {', '.join(sorted(map(str, unknown)))}")
     if not all(isinstance(value, str) for value in changes.values()):
-        raise ValueError("title and body must be text")
+        raise ValueError(f"{' and '.join(sorted(allowed))} must be text")
+
+
+def fixed_update_document(conn: sqlite3.Connection, user: dict[str, Any], doc_id: int,
+                          changes: dict[str, Any]) -> dict[str, Any]:
+    """Owner or admin only, and only ``title`` and ``body``; checks everything before writing."""
+    _only_allowed_text(changes, EDITABLE_DOCUMENT_FIELDS)
     document = fixed_get_document(conn, user, doc_id)
     document.update(changes)
     conn.execute("UPDATE documents SET title = ?, body = ? WHERE id = ?",
@@ -162,11 +167,7 @@ def vulnerable_update_profile(conn: sqlite3.Connection, user: dict[str, Any],
 def fixed_update_profile(conn: sqlite3.Connection, user: dict[str, Any],
                          changes: dict[str, Any]) -> dict[str, Any]:
     """Only the fields on the allow-list; ValueError for anything else."""
-    unknown = set(changes) - EDITABLE_PROFILE_FIELDS
-    if unknown:
-        raise ValueError(f"these fields cannot be changed: {', '.join(sorted(map(str, unknown)))}")
-    if not all(isinstance(value, str) for value in changes.values()):
-        raise ValueError("display_name must be text")
+    _only_allowed_text(changes, EDITABLE_PROFILE_FIELDS)
     profile = {**user, **changes}
     conn.execute("UPDATE users SET display_name = ? WHERE id = ?", (profile["display_name"], user["id"]))
     return profile
