@@ -64,3 +64,16 @@ def read_grades_csv(path: Path, assignment: str) -> dict[str, float]:
     with path.open(newline="") as stream:
         return {row["student_id"]: float(row["score"]) for row in csv.DictReader(stream)
                 if row["assignment"] == assignment}
+
+
+def program_notebook(tmp_path: Path, exercise: str, replacements: dict[str, str]) -> Path:
+    """The instructor notebook of ``exercise`` with these cells replaced, saved in ``tmp_path``."""
+    path = tmp_path / f"{exercise}.ipynb"
+    instructor = SOURCE / exercise / f"{exercise}.ipynb"
+    save_notebook(with_cells_replaced(load_notebook(instructor), replacements), path)
+    return path
+
+
+def failing_parts(results: dict[str, dict[str, Any]]) -> set[str]:
+    """The parts of a ``seclab.grading.verify`` result that do not hold."""
+    return {name for name, result in results.items() if not result["ok"]}

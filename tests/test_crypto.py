@@ -8,7 +8,7 @@ import ssl
 
 import pytest
 from cryptography.fernet import Fernet
-from support import REPO, SOURCE, load_notebook, roundtrip_data, save_notebook, with_cells_replaced
+from support import REPO, SOURCE, failing_parts, load_notebook, program_notebook, roundtrip_data
 
 from seclab import answers, grading
 from seclab.attacks import crypto as attacks
@@ -151,13 +151,7 @@ def test_predictable_reset_tokens_are_predicted_and_secure_ones_are_not():
 # --- the exercise's spec ------------------------------------------------------------------
 
 def program(tmp_path, replacements):
-    path = tmp_path / "02_crypto.ipynb"
-    save_notebook(with_cells_replaced(load_notebook(INSTRUCTOR), replacements), path)
-    return path
-
-
-def failing_parts(results):
-    return {name for name, result in results.items() if not result["ok"]}
+    return program_notebook(tmp_path, "02_crypto", replacements)
 
 
 def test_instructor_solution_passes_every_part():

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import SOURCE, load_notebook, roundtrip_data, save_notebook, with_cells_replaced
+from support import SOURCE, failing_parts, program_notebook, roundtrip_data
 
 from seclab import grading
 from seclab.answers import record
@@ -17,13 +17,7 @@ VULNERABLE_INJECTION_SOLUTION = roundtrip_data("03_injection")["vulnerable_solut
 
 
 def program(tmp_path: Path, replacements: dict[str, str]) -> Path:
-    path = tmp_path / "03_injection.ipynb"
-    save_notebook(with_cells_replaced(load_notebook(INSTRUCTOR), replacements), path)
-    return path
-
-
-def failing_parts(results):
-    return {name for name, result in results.items() if not result["ok"]}
+    return program_notebook(tmp_path, "03_injection", replacements)
 
 
 def test_instructor_solution_passes_every_part():

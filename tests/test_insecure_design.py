@@ -5,7 +5,7 @@ import sys
 import threading
 
 import pytest
-from support import SOURCE, load_notebook, roundtrip_data, save_notebook, with_cells_replaced
+from support import SOURCE, failing_parts, program_notebook, roundtrip_data
 
 from seclab import answers, grading
 from seclab.attacks import insecure_design as attacks
@@ -216,15 +216,13 @@ def test_cases_cover_every_part_and_the_hidden_corpus_adds_more():
 
 
 def program(tmp_path, replacements):
-    path = tmp_path / f"{EXERCISE}.ipynb"
-    save_notebook(with_cells_replaced(load_notebook(INSTRUCTOR), replacements), path)
-    return path
+    return program_notebook(tmp_path, EXERCISE, replacements)
 
 
 @pytest.mark.grading
 def test_instructor_solution_passes_every_part():
     results = grading.verify(EXERCISE, INSTRUCTOR)
-    assert {name for name, result in results.items() if not result["ok"]} == set()
+    assert failing_parts(results) == set()
 
 
 @pytest.mark.grading

@@ -35,9 +35,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 
-from seclab.targets.server import LOOPBACK, serve
+from seclab.targets.server import LOOPBACK, login_fields, serve
 
 # --- the login app -----------------------------------------------------------------
 
@@ -57,10 +57,10 @@ def create_login_app(username: str = DEMO_USER, password: str = DEMO_PASSWORD) -
 
     @app.post("/login")
     def login() -> Any:
-        form = request.get_json(silent=True) or request.form
-        given_user, given_password = form.get("username", ""), form.get("password", "")
-        if not isinstance(given_user, str) or not isinstance(given_password, str):
+        fields = login_fields()
+        if fields is None:
             return jsonify(ok=False, error="username and password must be strings"), 400
+        given_user, given_password = fields
         if hmac.compare_digest(given_user.encode(), username.encode()) and argon2id_verify(stored, given_password):
             return jsonify(ok=True, user=username)
         return jsonify(ok=False), 401

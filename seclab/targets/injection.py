@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from seclab.targets.server import login_fields
+
 # Known demo passwords for the ordinary users; the admin's is random per database,
 # so the only way in as admin is an attack.
 DEMO_PASSWORDS = {"alice": "correct horse battery staple", "bob": "hunter2hunter2"}
@@ -141,10 +143,10 @@ def create_app(vulnerable: bool) -> Flask:
 
     @app.post("/login")
     def do_login() -> Any:
-        form = request.get_json(silent=True) or request.form
-        username, password = form.get("username", ""), form.get("password", "")
-        if not isinstance(username, str) or not isinstance(password, str):
+        fields = login_fields()
+        if fields is None:
             return jsonify(ok=False, error="username and password must be strings"), 400
+        username, password = fields
         try:
             with lock:
                 user = login(conn, username, password)

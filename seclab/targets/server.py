@@ -38,3 +38,17 @@ def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) ->
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def login_fields() -> tuple[str, str] | None:
+    """``username`` and ``password`` of the current Flask request (JSON body or form).
+
+    None when either is not a string, e.g. the ``{"$ne": null}`` objects of lesson 03.
+    """
+    from flask import request
+
+    form = request.get_json(silent=True) or request.form
+    username, password = form.get("username", ""), form.get("password", "")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return None
+    return username, password
