@@ -44,7 +44,7 @@ CHILD_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", 
 
 
 @dataclass
-class Outcome:
+class SubmissionResult:
     """What happened to one submission; ``status`` is graded, failed or attention."""
 
     student: str
@@ -200,7 +200,7 @@ def _verification_anomalies(notebook_path: Path, checks: dict[str, list[Any]]) -
 
 
 def grade_submission(course: str, assignment: str, student: str, folder: str,
-                     cell_seconds: float = CELL_SECONDS) -> Outcome:
+                     cell_seconds: float = CELL_SECONDS) -> SubmissionResult:
     """Worker task: sanitise, execute and check one submission (writes nothing in the course)."""
     import nbformat
     from nbgrader.preprocessors import (
@@ -217,7 +217,7 @@ def grade_submission(course: str, assignment: str, student: str, folder: str,
     from seclab.notebooks import grade_id
 
     course_root = Path(course)
-    outcome = Outcome(student)
+    outcome = SubmissionResult(student)
     db_url = f"sqlite:///{course_root / 'gradebook.db'}"
     protect = protected_paths(course)
     notebook_ids = sorted(p.stem for p in (course_root / "source" / assignment).glob("*.ipynb"))
@@ -313,7 +313,7 @@ def _kernel_anomalies(outputs: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def _apply_verdict(cell: Any, problem: str | None, outcome: Outcome) -> None:
+def _apply_verdict(cell: Any, problem: str | None, outcome: SubmissionResult) -> None:
     """Make a test cell's outputs say what the isolated check found."""
     import nbformat
 
@@ -382,7 +382,7 @@ def _save_grades(gradebook: Any, notebook: Any, assignment: str, student: str, n
     gradebook.db.commit()
 
 
-def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: Outcome, folder: Path,
+def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: SubmissionResult, folder: Path,
                    digest: str) -> None:
     """Write autograded/, the gradebook and the done-marker for one graded submission."""
     import nbformat
@@ -414,7 +414,7 @@ def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: Outco
     (target / DONE_MARKER).write_text(f"{GRADER_VERSION}:{digest}")
 
 
-def _record_failure(gradebook: Any, assignment: str, outcome: Outcome) -> None:
+def _record_failure(gradebook: Any, assignment: str, outcome: SubmissionResult) -> None:
     """A submission that could not be graded at all scores zero (and is reported)."""
     gradebook.update_or_create_student(outcome.student)
     submission = gradebook.update_or_create_submission(assignment, outcome.student)
@@ -427,7 +427,7 @@ def _record_failure(gradebook: Any, assignment: str, outcome: Outcome) -> None:
 
 
 def grade_class(course: Path, assignment: str, workers: int | None = None,
-                feedback: bool = True, cell_seconds: float = CELL_SECONDS) -> list[Outcome]:
+                feedback: bool = True, cell_seconds: float = CELL_SECONDS) -> list[SubmissionResult]:
     """Grade every submission of ``assignment``; prints progress and returns the outcomes."""
     course = course.resolve()
     _ensure_assignment(course, assignment)
@@ -440,7 +440,7 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
     print(f"{assignment}: {len(folders)} submissions, {len(folders) - len(todo)} already graded, "
           f"{len(todo)} to grade on {workers or os.cpu_count()} workers", flush=True)
     os.environ["SECLAB_PROTECT"] = str(course)
-    outcomes: list[Outcome] = []
+    outcomes: list[SubmissionResult] = []
     started = time.monotonic()
     context = get_context("fork")
     from nbgrader.api import Gradebook
@@ -448,7 +448,7 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
     with _quiet_sqlalchemy(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook, \
             ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context,
                                 initializer=_warm_up) as pool:
-        pending: dict[Future[Outcome], str] = {
+        pending: dict[Future[SubmissionResult], str] = {
             pool.submit(grade_submission, str(course), assignment, s, str(folders[s]), cell_seconds): s
             for s in todo}
         while pending:
@@ -458,7 +458,7 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
                 try:
                     outcome = future.result()
                 except Exception as error:  # a worker crash must not stop the class
-                    outcome = Outcome(student, "failed", notes=[f"grader error: {type(error).__name__}: {error}"])
+                    outcome = SubmissionResult(student, "failed", notes=[f"grader error: {type(error).__name__}: {error}"])
                 if outcome.status == "failed" and not outcome.notebooks:
                     _record_failure(gradebook, assignment, outcome)
                 else:
@@ -482,7 +482,7 @@ def grade_class(course: Path, assignment: str, workers: int | None = None,
     return outcomes
 
 
-def print_summary(outcomes: list[Outcome], seconds: float) -> None:
+def print_summary(outcomes: list[SubmissionResult], seconds: float) -> None:
     by_status = {status: [o for o in outcomes if o.status == status] for status in ("graded", "attention", "failed")}
     print(f"\nsummary: {len(by_status['graded'])} graded, {len(by_status['attention'])} need attention, "
           f"{len(by_status['failed'])} failed ({seconds:.1f} s)")

@@ -29,35 +29,35 @@ MEMORY_BYTES = 3 * 1024 * 1024 * 1024
 MAX_RESTARTS = 3
 
 
-class _GradingShellFactory:
-    """Builds the IPython shell in the child (after fork, so nothing leaks between notebooks)."""
+def _make_shell(outputs: list[dict[str, Any]]) -> Any:
+    """The IPython shell of the child, built after fork so nothing leaks between notebooks.
 
-    @staticmethod
-    def create(outputs: list[dict[str, Any]]) -> Any:
-        from IPython.core.displayhook import DisplayHook
-        from IPython.core.interactiveshell import InteractiveShell
+    Execute results and errors are appended to ``outputs`` instead of being printed.
+    """
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.interactiveshell import InteractiveShell
 
-        class RecordingDisplayHook(DisplayHook):
-            def write_output_prompt(self) -> None:
-                pass
+    class RecordingDisplayHook(DisplayHook):
+        def write_output_prompt(self) -> None:
+            pass
 
-            def write_format_data(self, format_dict: dict[str, Any], md_dict: Any = None) -> None:
-                outputs.append({"output_type": "execute_result", "execution_count": self.prompt_count,
-                                "data": dict(format_dict), "metadata": dict(md_dict or {})})
+        def write_format_data(self, format_dict: dict[str, Any], md_dict: Any = None) -> None:
+            outputs.append({"output_type": "execute_result", "execution_count": self.prompt_count,
+                            "data": dict(format_dict), "metadata": dict(md_dict or {})})
 
-            def finish_displayhook(self) -> None:
-                pass
+        def finish_displayhook(self) -> None:
+            pass
 
-        class GradingShell(InteractiveShell):
-            displayhook_class = RecordingDisplayHook
+    class GradingShell(InteractiveShell):
+        displayhook_class = RecordingDisplayHook
 
-            def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
-                outputs.append({"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
-                                "evalue": str(evalue), "traceback": list(stb)})
+        def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
+            outputs.append({"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
+                            "evalue": str(evalue), "traceback": list(stb)})
 
-        shell = GradingShell.instance()
-        shell.colors = "NoColor"
-        return shell
+    shell = GradingShell.instance()
+    shell.colors = "NoColor"
+    return shell
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -81,7 +81,7 @@ def _child(cells: list[str], start: int, replay: list[int], fd: int, workdir: st
     from IPython.utils.capture import capture_output
 
     outputs: list[dict[str, Any]] = []
-    shell = _GradingShellFactory.create(outputs)
+    shell = _make_shell(outputs)
 
     timed_out = []
 
