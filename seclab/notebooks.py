@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,26 @@ def program_cells(path: str | Path) -> list[str]:
         for cell in read_cells(path)
         if cell.get("cell_type") == "code" and grade_id(cell).startswith(PROGRAM_CELL_PREFIXES)
     ]
+
+
+def solution_sources(path: str | Path) -> dict[str, str]:
+    """grade_id -> source of every nbgrader solution cell of the notebook at ``path``."""
+    return {grade_id(cell): source(cell) for cell in read_cells(path)
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def with_sources(notebook: dict[str, Any], replacements: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``notebook`` (parsed JSON) whose cells with these grade_ids get new source.
+
+    KeyError names any grade_id that is not in the notebook.
+    """
+    changed = copy.deepcopy(notebook)
+    found = set()
+    for cell in changed["cells"]:
+        if grade_id(cell) in replacements:
+            cell["source"] = replacements[grade_id(cell)]
+            found.add(grade_id(cell))
+    missing = set(replacements) - found
+    if missing:
+        raise KeyError(f"no cells with grade_id {sorted(missing)}")
+    return changed

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 from pathlib import Path
 from typing import Any
 
-from seclab.notebooks import grade_id, read_cells, source
+from seclab import notebooks
+from seclab.notebooks import read_cells
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "autograder" / "source"
@@ -30,23 +30,8 @@ def save_notebook(notebook: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
 
 
-def solution_sources(source_notebook: Path) -> dict[str, str]:
-    """grade_id -> source of every solution cell in the instructor version."""
-    return {grade_id(cell): source(cell) for cell in read_cells(source_notebook)
-            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
-
-
-def with_cells_replaced(notebook: dict[str, Any], replacements: dict[str, str]) -> dict[str, Any]:
-    """A copy of ``notebook`` whose cells with these grade_ids get new source."""
-    changed = copy.deepcopy(notebook)
-    found = set()
-    for cell in changed["cells"]:
-        if grade_id(cell) in replacements:
-            cell["source"] = replacements[grade_id(cell)]
-            found.add(grade_id(cell))
-    missing = set(replacements) - found
-    assert not missing, f"no cells with grade_id {missing}"
-    return changed
+solution_sources = notebooks.solution_sources
+with_cells_replaced = notebooks.with_sources
 
 
 def points_per_test_cell(source_notebook: Path) -> dict[str, float]:

@@ -10,7 +10,6 @@ times and the speed-up. Exit status 1 when any grade differs.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import re
 import subprocess  # runs the nbgrader CLI and the class command with fixed argv  # nosec B404
@@ -20,33 +19,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from seclab.notebooks import grade_id, source
+from seclab.notebooks import solution_sources, with_sources
 from seclab.release import AUTOGRADER, make_course_copy, run_nbgrader, tool_environment
 
 _SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.DOTALL)
 
 
-def _solution_cells(exercise: str) -> dict[str, str]:
-    notebook = json.loads((AUTOGRADER / "source" / exercise / f"{exercise}.ipynb").read_text())
-    return {grade_id(c): source(c) for c in notebook["cells"]
-            if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-
-
-def _replace(released: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
-    notebook = copy.deepcopy(released)
-    for cell in notebook["cells"]:
-        if grade_id(cell) in sources:
-            cell["source"] = sources[grade_id(cell)]
-    return notebook
-
-
 def synthetic_submissions(exercise: str, released: dict[str, Any], count: int) -> dict[str, dict[str, Any]]:
     """``count`` notebooks: correct, partly wrong (first function stubbed, no quiz), untouched."""
-    solved = _solution_cells(exercise)
+    solved = solution_sources(AUTOGRADER / "source" / exercise / f"{exercise}.ipynb")
     first_function = next(gid for gid in solved if gid.startswith("impl_"))
     partly = {gid: (_SOLUTION.sub("    return None\n", text) if gid == first_function else text)
               for gid, text in solved.items() if not gid.startswith("answer_quiz")}
-    kinds = [_replace(released, solved), _replace(released, partly), released]
+    kinds = [with_sources(released, solved), with_sources(released, partly), released]
     return {f"student{number:03d}": kinds[number % 3] for number in range(count)}
 
 
