@@ -10,16 +10,17 @@ PYTEST_WORKERS ?= 2
 # nbgrader calls alembic from PATH: put the venv first for every recipe.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help lab test check release nav grade bench-grading lock clean
+.PHONY: help lab test check release nav lesson grade bench-grading lock clean
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
 	@echo "make test     set up .venv and run the whole test suite (what CI runs)"
 	@echo "make check    static checks only: ruff, mypy, bandit"
 	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
-	@echo "make nav      regenerate every lesson's header and footer cells from course.toml"
+	@echo "make nav      regenerate every lesson's header and footer cells (and README's lesson table) from course.toml"
+	@echo "make lesson N=05 FUNCTIONS=\"f g\"  scaffold planned lesson 05: notebook, topic package, exercise, tests"
 	@echo "make grade ASSIGNMENT=03_injection   grade every submission in autograder/submitted (parallel)"
-	@echo "make bench-grading [N=60]            class grading vs serial nbgrader autograde"
+	@echo "make bench-grading [SUBMISSIONS=60]  class grading vs serial nbgrader autograde"
 	@echo "make lock     re-pin requirements.txt from requirements.in and sync environment.yml"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -49,16 +50,22 @@ release: $(STAMP)
 	$(BIN)/python -m seclab.release
 
 ASSIGNMENT ?=
-N ?= 60
+SUBMISSIONS ?= 60
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=03_injection"; exit 2; }
 	$(BIN)/python -m seclab.grading.classroom $(ASSIGNMENT) --course-dir autograder
 
 bench-grading: $(STAMP)
-	$(BIN)/python -m seclab.grading.bench --n $(N)
+	$(BIN)/python -m seclab.grading.bench --n $(SUBMISSIONS)
 
 nav: $(STAMP)
 	$(BIN)/python -m seclab.navigation
+
+N ?=
+FUNCTIONS ?=
+lesson: $(STAMP)
+	@test -n "$(N)" -a -n "$(FUNCTIONS)" || { echo 'usage: make lesson N=05 FUNCTIONS="security_headers app_config" [ARGS="--title ... --topic ... --no-exploit"]'; exit 2; }
+	$(BIN)/python -m seclab.scaffold $(N) --functions $(FUNCTIONS) $(ARGS)
 
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from seclab.errors import AnswersFileError
 
 ANSWERS_FILE = "seclab_answers.json"
 
 
-class AnswersFileError(ValueError):
-    """The answers file exists but cannot be read as answers."""
+__all__ = ["ANSWERS_FILE", "AnswersFileError", "answers_path", "load_answers", "optional", "record", "recorded"]
 
 
 def _is_instructor_source(folder: Path) -> bool:
@@ -79,3 +82,19 @@ def record(key: str, value: Any, folder: str | Path | None = None) -> None:
 def recorded(key: str, folder: str | Path | None = None) -> Any:
     """The answer recorded under ``key``, or None."""
     return load_answers(folder).get(key)
+
+
+@contextmanager
+def optional(what: str = "answers") -> Iterator[None]:
+    """Run an optional "record in code" block; left unsolved, it does nothing.
+
+    An exercise's optional answer cell wraps its nbgrader solution region in
+    ``with optional():``. In the released notebook the region is nbgrader's stub, which
+    raises NotImplementedError: that is caught and explained, so *Run All* goes on for a
+    learner who answered with the widgets. Any other error propagates.
+    """
+    try:
+        yield
+    except NotImplementedError:
+        print(f"Nothing recorded in code here: record your {what} with the widget above, "
+              "or write record(...) calls in this cell.")

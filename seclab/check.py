@@ -15,8 +15,7 @@ from typing import Any
 
 from seclab.answers import AnswersFileError, record
 from seclab.outcomes import run_case
-from seclab.specs import load_spec
-from seclab.specs.base import Case, describe_outcome
+from seclab.spec import Case, describe_outcome, load_spec
 
 _SHOWN_FAILURES = 3
 

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from seclab.errors import NotebookError
+
+__all__ = ["NotebookError", "read_cells", "source", "tags", "grade_id", "tagged_code", "program_cells",
+           "solution_sources", "with_sources", "PROGRAM_CELL_PREFIXES"]
+
 #: nbgrader grade_id prefixes of the cells that make up a learner's program: the locked
 #: setup cell(s) and the cells where the learner implements the functions.
 PROGRAM_CELL_PREFIXES = ("setup", "impl_")
-
-
-class NotebookError(ValueError):
-    """The file is not a readable notebook."""
 
 
 def read_cells(path: str | Path) -> list[dict[str, Any]]:

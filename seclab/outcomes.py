@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from seclab.errors import NotPlainError
+
 Outcome = dict[str, Any]
 """``{"value": data}``, ``{"raised": [class names along the MRO], "message": str}``
 or ``{"error": "missing" | "timeout" | "crashed" | "unplain", "detail": str}``."""
 
 _MAX_DEPTH = 20
 _MAX_ITEMS = 10_000
-
-
-class NotPlainError(TypeError):
-    """The value contains something other than exact built-in data types."""
 
 
 def to_plain(value: Any, depth: int = 0) -> Any:

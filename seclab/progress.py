@@ -107,7 +107,7 @@ def _exercise_shape(notebook: Path) -> tuple[int | None, bool | None, str | None
 
 
 def _exercise_functions(exercise: str) -> tuple[list[str], str | None]:
-    from seclab.specs import load_spec
+    from seclab.spec import load_spec
 
     try:
         spec = load_spec(exercise)

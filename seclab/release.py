@@ -1,7 +1,7 @@
 """Generate the student versions in exercises/ from autograder/source with nbgrader.
 
-``python -m seclab.release`` (``make release``) regenerates every exercise in
-course.toml. It works on a temporary copy of the course root, so the real gradebook is
+``python -m seclab.release [EXERCISE ...]`` (``make release``) regenerates every exercise
+in course.toml, or the ones named. It works on a temporary copy of the course root, so the real gradebook is
 untouched, and it never copies a recorded ``seclab_answers.json`` into a release.
 """
 
@@ -16,14 +16,11 @@ from pathlib import Path
 
 from seclab.answers import ANSWERS_FILE
 from seclab.course import REPO_ROOT, load_course
+from seclab.errors import NbgraderError
 
 AUTOGRADER = REPO_ROOT / "autograder"
 EXERCISES = REPO_ROOT / "exercises"
 _NOT_RELEASED = shutil.ignore_patterns(ANSWERS_FILE, ".ipynb_checkpoints", "__pycache__")
-
-
-class NbgraderError(RuntimeError):
-    """An nbgrader command failed; the message carries the end of its log."""
 
 
 def tool_environment() -> dict[str, str]:
@@ -71,8 +68,13 @@ def release_exercises(exercises: list[str], out_dir: Path = EXERCISES) -> list[P
     return written
 
 
-def main() -> int:
-    exercises = list(load_course().exercises)
+def main(argv: list[str] | None = None) -> int:
+    known = list(load_course().exercises)
+    exercises = list(argv if argv is not None else sys.argv[1:]) or known
+    unknown = sorted(set(exercises) - set(known))
+    if unknown:
+        print(f"unknown exercise(s) {', '.join(unknown)}; course.toml has {', '.join(known)}", file=sys.stderr)
+        return 2
     try:
         for path in release_exercises(exercises):
             print(f"wrote {path.relative_to(REPO_ROOT)}/")

@@ -9,6 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from seclab.errors import BanditError
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -21,10 +23,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.test_id} {self.test_name} (severity {self.severity}, line {self.line}): {self.text}"
-
-
-class BanditError(RuntimeError):
-    """bandit could not scan the code."""
 
 
 def bandit_scan_files(paths: list[Path]) -> dict[str, list[Finding]]:
@@ -49,12 +47,19 @@ def bandit_scan_files(paths: list[Path]) -> dict[str, list[Finding]]:
     return findings
 
 
+def bandit_scan_many(snippets: list[str]) -> list[list[Finding]]:
+    """bandit's findings on each of several snippets of Python source, in one bandit run."""
+    with tempfile.TemporaryDirectory(prefix="seclab-bandit-") as folder:
+        paths = [Path(folder) / f"snippet_{number}.py" for number in range(len(snippets))]
+        for path, code in zip(paths, snippets, strict=True):
+            path.write_text(code, encoding="utf-8")
+        found = bandit_scan_files(paths)
+        return [found[str(path)] for path in paths]
+
+
 def bandit_scan(code: str) -> list[Finding]:
     """bandit's findings on a snippet of Python source."""
-    with tempfile.TemporaryDirectory(prefix="seclab-bandit-") as folder:
-        path = Path(folder) / "snippet.py"
-        path.write_text(code, encoding="utf-8")
-        return bandit_scan_files([path])[str(path)]
+    return bandit_scan_many([code])[0]
 
 
 def bandit_ids(code: str) -> set[str]:

@@ -8,17 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from seclab import notebooks
+from seclab.course import load_course
 from seclab.notebooks import read_cells
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "autograder" / "source"
 
-ROUNDTRIP = Path(__file__).resolve().parent / "roundtrip"
+TOPIC_TESTS = Path(__file__).resolve().parent / "topics"
 
 
 def roundtrip_data(exercise: str) -> dict[str, Any]:
-    """The submissions the round trip grades for ``exercise`` (tests/roundtrip/<id>.json)."""
-    return json.loads((ROUNDTRIP / f"{exercise}.json").read_text(encoding="utf-8"))
+    """The submissions the round trip grades for ``exercise`` (tests/topics/<topic>.roundtrip.json)."""
+    topic = load_course().lesson_of_exercise(exercise).topic
+    return json.loads((TOPIC_TESTS / f"{topic}.roundtrip.json").read_text(encoding="utf-8"))
 
 
 def load_notebook(path: Path) -> dict[str, Any]:

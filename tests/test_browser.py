@@ -283,7 +283,7 @@ def browse_as_a_learner(page, lab: Lab) -> None:
     shot(page, "02_sql_playground_leaks_api_keys")
 
     # 3. The lesson quiz: the right answer is acknowledged.
-    lesson_quiz = code_cell(page, "from seclab.widgets.quiz import quiz")
+    lesson_quiz = code_cell(page, "lesson_quiz(\"injection\")")
     question = answer_quiz_question(lesson_quiz, "c)", "Submit")
     question.get_by_text("Correct.").wait_for()
     question.scroll_into_view_if_needed()
@@ -301,7 +301,7 @@ def browse_as_a_learner(page, lab: Lab) -> None:
     shot(page, "04_exercise_check_says_not_written_yet")
 
     # 5. The exercise quiz: recorded with the widget, then saved like a learner would.
-    exercise_quiz = code_cell(page, "quiz(QUESTIONS, record_answers=True)")
+    exercise_quiz = code_cell(page, "exercise_quiz(\"03_injection\")")
     run_cell(page, exercise_quiz)
     question = answer_quiz_question(exercise_quiz, "c)", "Record answer")
     question.get_by_text("Answer recorded: c").wait_for()

@@ -90,3 +90,13 @@ def test_answers_recorded_in_an_instructor_source_folder_stay_out_of_the_release
     student_folder.mkdir(parents=True)
     answers.record("q1", "b", folder=student_folder)
     assert (student_folder / answers.ANSWERS_FILE).exists()
+
+
+def test_an_unsolved_optional_answer_cell_does_nothing_and_says_so(capsys):
+    from seclab.answers import optional
+
+    with optional("quiz answers"):
+        raise NotImplementedError()
+    assert "record your quiz answers with the widget" in capsys.readouterr().out
+    with pytest.raises(KeyError), optional():
+        raise KeyError("a real mistake is not swallowed")

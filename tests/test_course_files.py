@@ -3,6 +3,7 @@
 import filecmp
 import json
 
+import pytest
 import yaml
 from support import REPO
 
@@ -31,16 +32,15 @@ def test_notebooks_are_committed_without_outputs():
                 assert cell.get("outputs") == [] and cell.get("execution_count") is None, path
 
 
-def test_exercises_folder_is_what_release_generates(tmp_path):
-    exercises = list(load_course().exercises)
-    release_exercises(exercises, out_dir=tmp_path)
-    for exercise in exercises:
-        comparison = filecmp.dircmp(tmp_path / exercise, REPO / "exercises" / exercise)
-        assert not (comparison.left_only or comparison.right_only), "run `make release`"
-        for name in comparison.common_files:
-            generated = json.loads((tmp_path / exercise / name).read_text())
-            committed = json.loads((REPO / "exercises" / exercise / name).read_text())
-            assert generated == committed, f"exercises/{exercise}/{name} drifted: run `make release`"
+@pytest.mark.parametrize("exercise", load_course().exercises)
+def test_exercises_folder_is_what_release_generates(tmp_path, exercise):
+    release_exercises([exercise], out_dir=tmp_path)
+    comparison = filecmp.dircmp(tmp_path / exercise, REPO / "exercises" / exercise)
+    assert not (comparison.left_only or comparison.right_only), "run `make release`"
+    for name in comparison.common_files:
+        generated = json.loads((tmp_path / exercise / name).read_text())
+        committed = json.loads((REPO / "exercises" / exercise / name).read_text())
+        assert generated == committed, f"exercises/{exercise}/{name} drifted: run `make release`"
 
 
 def test_no_recorded_answers_are_shipped():

@@ -1,6 +1,6 @@
 """The real nbgrader CLI grades every exercise end to end on a temporary copy of the course.
 
-Per exercise, tests/roundtrip/<id>.json says which submissions to make beyond the
+Per exercise, tests/topics/<topic>.roundtrip.json says which submissions to make beyond the
 instructor solution and the untouched release: a vulnerable solution, a partly right
 quiz, a working and a failing exploit, and which test cells each should score on.
 """

@@ -21,9 +21,8 @@ INJECTION_FUNCTIONS = ["get_user", "search_users", "ping_command", "render_greet
 COURSE = Course(
     title="Test course",
     lessons=(
-        Lesson(0, "notebooks/00_Start_Here.ipynb", "Start Here", "Foundations", 30),
-        Lesson(3, "notebooks/03_Injection.ipynb", "Injection", "OWASP Top 10", 75,
-               exercise="03_injection"),
+        Lesson(0, "Start Here", "Foundations", 30, topic="start_here"),
+        Lesson(3, "Injection", "OWASP Top 10", 75, topic="injection", has_exercise=True),
     ),
     planned=(PlannedLesson(1, "Broken Access Control"), PlannedLesson(10, "SSRF")),
 )

@@ -18,23 +18,16 @@ from typing import Any
 
 from seclab.answers import load_answers
 from seclab.course import REPO_ROOT
+from seclab.errors import GradingFailure, GradingSetupError
 from seclab.grading.runner import Sandbox
 from seclab.notebooks import program_cells
-from seclab.specs import load_spec
+from seclab.spec import load_spec
 
 HIDDEN_CORPUS_DIR = REPO_ROOT / "autograder" / "hidden"
 _TIMEOUTS_BEFORE_GIVING_UP = 2
 #: failure categories that say the code misbehaved, not merely answered wrong
 ANOMALIES = ("timeout", "crashed", "unplain")
 _cache: dict[str, dict[str, dict[str, Any]]] = {}
-
-
-class GradingFailure(AssertionError):
-    """A graded part does not hold; the message is feedback for the learner."""
-
-
-class GradingSetupError(RuntimeError):
-    """The grader itself is misconfigured (e.g. the hidden corpus is missing)."""
 
 
 def hidden_corpus(exercise: str) -> dict[str, list[Any]]:

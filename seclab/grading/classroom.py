@@ -98,7 +98,7 @@ def _warm_up() -> None:
     import nbformat  # noqa: F401
 
     import seclab.check  # noqa: F401
-    import seclab.widgets.quiz  # noqa: F401
+    import seclab.quiz  # noqa: F401
 
 
 def _instructor_cells(course: Path, assignment: str, notebook_id: str) -> list[dict[str, Any]]:

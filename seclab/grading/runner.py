@@ -23,7 +23,7 @@ from typing import Any
 
 from seclab.grading.confine import make_read_only, protected_paths
 from seclab.outcomes import Outcome
-from seclab.specs.base import Case
+from seclab.spec import Case
 
 LOAD_SECONDS = 30.0
 CALL_SECONDS = 5.0
@@ -46,10 +46,6 @@ def _scrubbed_environment(home: str) -> dict[str, str]:
     """Only what Python needs: no tokens, keys or instructor settings leak in."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
             "MALLOC_ARENA_MAX": "2"}  # many threads under the memory limit need few malloc arenas
-
-
-class SandboxError(RuntimeError):
-    """The sandbox process could not be started at all."""
 
 
 class Sandbox:

@@ -71,7 +71,7 @@ def main() -> None:
     requests, replies = _private_streams()
     setup = json.loads(requests.readline())
     from seclab.outcomes import run_case
-    from seclab.specs import load_spec
+    from seclab.spec import load_spec
 
     spec = load_spec(setup["exercise"])
     namespace, errors = load_program(setup["cells"], progress=replies)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from seclab import grading
+from seclab.errors import UncheckableHiddenTest
 from seclab.grading.feedback import HIDDEN_BLOCK
 
 _CHECKS = {"require", "require_answer", "require_exploit"}
@@ -27,10 +28,6 @@ _CHECKS = {"require", "require_answer", "require_exploit"}
 class HiddenCheck:
     name: str
     args: tuple[Any, ...]
-
-
-class UncheckableHiddenTest(ValueError):
-    """A hidden block calls something other than the three grading functions with literals."""
 
 
 def hidden_checks(cell_source: str) -> list[HiddenCheck]:

@@ -1,0 +1,122 @@
+"""The course's only network code: serve a WSGI app on loopback, and send requests to it.
+
+``serve(app)`` runs an app on 127.0.0.1 (an ephemeral port) for a ``with`` block;
+``http_request(method, url, ...)`` sends one request to such a server and refuses any
+URL that is not on 127.0.0.1, so no lesson, attack or test can reach another machine.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+LOOPBACK = "127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keeps per-request log lines out of notebook output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@contextmanager
+def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Run ``app`` on 127.0.0.1 (an ephemeral port unless ``port`` is given).
+
+    Yields the base URL, e.g. ``http://127.0.0.1:53121`` (``https://`` with an
+    ``ssl_context``); the server is shut down when the block ends, also on an exception.
+    """
+    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler,
+                         ssl_context=ssl_context)
+    thread = threading.Thread(target=server.serve_forever, name="seclab-server", daemon=True)
+    thread.start()
+    scheme = "https" if ssl_context else "http"
+    try:
+        yield f"{scheme}://{LOOPBACK}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def login_fields() -> tuple[str, str] | None:
+    """``username`` and ``password`` of the current Flask request (JSON body or form).
+
+    None when either is not a string, e.g. the ``{"$ne": null}`` objects of lesson 03.
+    """
+    from flask import request
+
+    form = request.get_json(silent=True) or request.form
+    username, password = form.get("username", ""), form.get("password", "")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return None
+    return username, password
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """An HTTP response as plain data (error statuses included, nothing raised)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+
+
+def require_loopback(url: str) -> None:
+    """ValueError unless ``url`` is an http(s) URL on 127.0.0.1."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname != LOOPBACK:
+        raise ValueError(f"the course only sends requests to its own servers on {LOOPBACK}, not to {url!r}")
+
+
+def http_request(method: str, url: str, *, json_body: Any = None, data: bytes | None = None,
+                 headers: Mapping[str, str] | None = None, timeout: float = 10,
+                 ssl_context: ssl.SSLContext | None = None) -> HttpReply:
+    """Send one request to a course server on 127.0.0.1 and return its reply.
+
+    ``json_body`` is sent as JSON (with its Content-Type); ``data`` as raw bytes. HTTP
+    error statuses come back as replies; redirects are not followed (the reply says
+    where they point). ValueError for a URL that is not on loopback.
+    """
+    require_loopback(url)
+    sent_headers = dict(headers or {})
+    if json_body is not None:
+        data = json.dumps(json_body).encode("utf-8")
+        sent_headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, headers=sent_headers, method=method.upper())
+    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=ssl_context))
+    try:
+        with opener.open(request, timeout=timeout) as response:  # loopback only, checked above  # nosec B310
+            return HttpReply(response.status, response.read(), dict(response.headers.items()))
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpReply(error.code, error.read(), dict(error.headers.items()))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand a redirect back to the caller instead of following it (it may leave loopback)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None

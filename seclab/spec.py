@@ -1,0 +1,108 @@
+"""Exercise specs: what each exercise's functions must do, as cases a learner's code is judged on.
+
+The spec of exercise ``NN_topic`` is the module ``spec`` of its topic package
+(``seclab.topics.<topic>.spec``, found through course.toml by ``load_spec``). It defines
+``PARTS`` (the graded parts), ``HINTS`` (per failure category), ``FIXTURES`` (how to
+build leading arguments such as a seeded database inside whichever process runs the
+code), ``public_corpus()``, ``cases(corpus, public)`` and, for an exploit challenge,
+``exploit_works(payload)``. ``check()`` runs the public cases in the learner's kernel;
+``seclab.grading`` runs all cases in an isolated process. This module holds the
+building blocks: parts, cases and the judges of outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from seclab.outcomes import Outcome
+
+
+def load_spec(exercise: str) -> ModuleType:
+    """The spec module of ``exercise`` (e.g. ``"03_injection"``); UnknownExerciseError if none."""
+    from seclab.topics import spec_of
+
+    return spec_of(exercise)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A separately graded part of an exercise, e.g. ``get_user.injection``."""
+
+    name: str
+    function: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Judges one outcome; ``describe`` says what was wanted, for feedback."""
+
+    judge: Callable[[Outcome], bool]
+    describe: str
+
+
+def returns(expected: Any) -> Expectation:
+    return Expectation(lambda outcome: outcome.get("value", object()) == expected and "value" in outcome,
+                       f"return {expected!r}")
+
+
+def raises(exception: str) -> Expectation:
+    return Expectation(lambda outcome: exception in outcome.get("raised", ()), f"raise {exception}")
+
+
+def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
+    def judge(outcome: Outcome) -> bool:
+        if "value" not in outcome:
+            return False
+        try:
+            return bool(predicate(outcome["value"]))
+        except Exception:  # a malformed value simply fails the case
+            return False
+
+    return Expectation(judge, describe)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Call ``function(*fixture_args, *args)`` and judge the outcome.
+
+    With ``scenario``, the spec's ``SCENARIOS[scenario](namespace, *fixture_args, *args)``
+    runs instead, for what one call cannot show (a class used from many threads, a
+    round trip through two functions); ``namespace`` maps names to the learner's objects.
+    ``needs`` names the learner's other functions such a case calls besides ``function``
+    (``check`` waits for them instead of failing ``function``).
+    """
+
+    part: str
+    category: str
+    function: str
+    args: tuple[Any, ...]
+    expect: Expectation
+    fixture: str | None = None
+    public: bool = True
+    scenario: str | None = None
+    needs: tuple[str, ...] = ()
+
+    def shown_call(self) -> str:
+        """How the call reads in feedback (only ever shown for public cases)."""
+        shown = ([self.fixture] if self.fixture else []) + [repr(arg) for arg in self.args]
+        if self.scenario:
+            return f"{self.scenario} scenario with {self.function}({', '.join(shown)})"
+        return f"{self.function}({', '.join(shown)})"
+
+
+def describe_outcome(outcome: Outcome) -> str:
+    if "value" in outcome:
+        text = repr(outcome["value"])
+        return "returned " + (text if len(text) < 120 else text[:117] + "...")
+    if "raised" in outcome:
+        return f"raised {outcome['raised'][0]}: {outcome.get('message', '')}"[:160]
+    known = {
+        "missing": "the function is not defined",
+        "timeout": "did not finish in time",
+        "crashed": "the process running it died",
+    }
+    return known.get(str(outcome.get("error", "")), str(outcome.get("detail", "failed")))

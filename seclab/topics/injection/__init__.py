@@ -1,0 +1,1 @@
+"""Topic of lesson 03 Injection and its exercise 03_injection (layout: see ``seclab.topics``)."""
