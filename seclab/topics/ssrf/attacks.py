@@ -18,14 +18,15 @@ METADATA_URL = f"http://169.254.169.254{CREDENTIALS_PATH}"
 ADMIN_URL = "http://127.0.0.1/admin"
 
 #: What a blocklist of spellings does catch.
-PLAIN_INTERNAL_URLS: list[str] = [
-    METADATA_URL,
-    ADMIN_URL,
-    "http://localhost/admin",
-    "http://LOCALHOST/admin",
-    "http://[::1]/admin",
-    "http://metadata.google.internal" + CREDENTIALS_PATH,
+PLAIN_INTERNAL: list[tuple[str, str]] = [
+    ("metadata address", METADATA_URL),
+    ("loopback address", ADMIN_URL),
+    ("localhost", "http://localhost/admin"),
+    ("LOCALHOST", "http://LOCALHOST/admin"),
+    ("IPv6 loopback", "http://[::1]/admin"),
+    ("Google's metadata name", "http://metadata.google.internal" + CREDENTIALS_PATH),
 ]
+PLAIN_INTERNAL_URLS: list[str] = [url for _label, url in PLAIN_INTERNAL]
 
 #: One address, many spellings: every form ``socket.inet_aton`` (and so getaddrinfo) accepts.
 NUMERIC_FORMS: list[tuple[str, str]] = [
@@ -69,8 +70,8 @@ PREFIX_TRICKS: list[tuple[str, str]] = [
 ]
 
 BLOCKLIST_BYPASSES: list[tuple[str, str]] = NUMERIC_FORMS + IPV6_FORMS + NAME_TRICKS + REDIRECTS
-ALL_PAYLOADS: list[tuple[str, str]] = (BLOCKLIST_BYPASSES + [("DNS rebinding", REBINDING_URL)] + PREFIX_TRICKS
-                                       + [(url, url) for url in PLAIN_INTERNAL_URLS])
+ALL_PAYLOADS: list[tuple[str, str]] = (PLAIN_INTERNAL + BLOCKLIST_BYPASSES + [("DNS rebinding", REBINDING_URL)]
+                                       + PREFIX_TRICKS)
 
 #: Honest URLs every preview must still show.
 HONEST_URLS: list[str] = [

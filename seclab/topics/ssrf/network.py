@@ -262,7 +262,10 @@ class AddressBook:
         """Each service with the demo addresses and ports it answers at (for the lesson's map)."""
         found: dict[Service, list[str]] = {}
         for (address, port), service in self._routes.items():
-            shown = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+            if address == _LOOPBACK:
+                shown = f"127.0.0.0/8, [::1], 0.0.0.0, [::] port {port}"
+            else:
+                shown = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
             found.setdefault(service, []).append(shown)
         return found
 
