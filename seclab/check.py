@@ -54,7 +54,9 @@ def format_report(target: str, results: list[CaseResult]) -> str:
     spec = load_spec(exercise)
     lines = []
     if any("NotImplementedError" in r.outcome.get("raised", ()) for r in results):
-        return (f"✗ {target}: not written yet. Replace `raise NotImplementedError()` in its cell "
+        needed = sorted({name for r in results for name in r.case.needs})
+        also = f" (or {' / '.join(needed)}, which its checks use, is not)" if needed else ""
+        return (f"✗ {target}: not written yet{also}. Replace `raise NotImplementedError()` in its cell "
                 "with your code, run that cell, then run check again.")
     for part_name in dict.fromkeys(r.part for r in results):
         part_results = [r for r in results if r.part == part_name]

@@ -75,5 +75,9 @@ class NoErrorRaised(SeclabError, AssertionError):
     """A block was expected to fail and did not: the lesson's claim no longer holds."""
 
 
+class ResponseTooLarge(SeclabError, ValueError):
+    """A response body is longer than the caller's size cap (``http_request(max_bytes=...)``)."""
+
+
 class NotPlainError(SeclabError, TypeError):
     """A value contains something other than exact built-in data types."""

@@ -187,17 +187,18 @@ README_END = "<!-- lessons:end -->"
 
 def readme_lessons(course: Course) -> str:
     """The README's table of lessons: what exists (linked, with its exercise) and what is coming."""
-    rows = ["| # | lesson | part | OWASP 2021 → 2025 | exercise |", "|---|---|---|---|---|"]
+    rows: dict[int, str] = {}
     for lesson in course.lessons:
         owasp = " → ".join(", ".join(tag.split(" ", 1)[0] for tag in tags)
                            for tags in (lesson.owasp_2021, lesson.owasp_2025) if tags)
         exercise = f"[`{lesson.exercise}`](exercises/{lesson.exercise}/{lesson.exercise}.ipynb)" \
             if lesson.exercise else "—"
-        rows.append(f"| {lesson.number:02d} | [{lesson.title}]({lesson.notebook}) | {lesson.part} | "
-                    f"{owasp or '—'} | {exercise} |")
+        rows[lesson.number] = (f"| {lesson.number:02d} | [{lesson.title}]({lesson.notebook}) | {lesson.part} | "
+                               f"{owasp or '—'} | {exercise} |")
     for planned in course.planned:
-        rows.append(f"| {planned.number:02d} | {planned.title} *(coming soon)* | {planned.part} | | |")
-    return "\n".join([README_BEGIN, *rows, README_END])
+        rows[planned.number] = f"| {planned.number:02d} | {planned.title} *(coming soon)* | {planned.part} | | |"
+    header = ["| # | lesson | part | OWASP 2021 → 2025 | exercise |", "|---|---|---|---|---|"]
+    return "\n".join([README_BEGIN, *header, *(rows[number] for number in sorted(rows)), README_END])
 
 
 def update_readme(path: Path, course: Course, write: bool = True) -> bool:

@@ -20,6 +20,8 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from seclab.errors import ResponseTooLarge
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -93,12 +95,15 @@ def require_loopback(url: str) -> None:
 
 def http_request(method: str, url: str, *, json_body: Any = None, data: bytes | None = None,
                  headers: Mapping[str, str] | None = None, timeout: float = 10,
-                 ssl_context: ssl.SSLContext | None = None) -> HttpReply:
+                 ssl_context: ssl.SSLContext | None = None, max_bytes: int | None = None) -> HttpReply:
     """Send one request to a course server on 127.0.0.1 and return its reply.
 
     ``json_body`` is sent as JSON (with its Content-Type); ``data`` as raw bytes. HTTP
     error statuses come back as replies; redirects are not followed (the reply says
-    where they point). ValueError for a URL that is not on loopback.
+    where they point). ``timeout`` applies to each socket operation; ``max_bytes`` caps
+    the body: ResponseTooLarge once more arrives (at most one byte more is read).
+    ValueError for a URL that is not on loopback. Proxy settings in the environment are
+    ignored, so the request really goes to 127.0.0.1.
     """
     require_loopback(url)
     sent_headers = dict(headers or {})
@@ -106,13 +111,24 @@ def http_request(method: str, url: str, *, json_body: Any = None, data: bytes | 
         data = json.dumps(json_body).encode("utf-8")
         sent_headers.setdefault("Content-Type", "application/json")
     request = urllib.request.Request(url, data=data, headers=sent_headers, method=method.upper())
-    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=ssl_context))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect,
+                                         urllib.request.HTTPSHandler(context=ssl_context))
     try:
         with opener.open(request, timeout=timeout) as response:  # loopback only, checked above  # nosec B310
-            return HttpReply(response.status, response.read(), dict(response.headers.items()))
+            return HttpReply(response.status, _read(response, max_bytes), dict(response.headers.items()))
     except urllib.error.HTTPError as error:
         with error:
-            return HttpReply(error.code, error.read(), dict(error.headers.items()))
+            return HttpReply(error.code, _read(error, max_bytes), dict(error.headers.items()))
+
+
+def _read(response: Any, max_bytes: int | None) -> bytes:
+    """The whole body, or ResponseTooLarge as soon as it is longer than ``max_bytes``."""
+    if max_bytes is None:
+        return bytes(response.read())
+    body = bytes(response.read(max_bytes + 1))
+    if len(body) > max_bytes:
+        raise ResponseTooLarge(f"the response is larger than {max_bytes} bytes")
+    return body
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -59,6 +59,8 @@ def test_readme_lesson_table_is_up_to_date():
         assert f"[{lesson.title}]({lesson.notebook})" in table
     for planned in COURSE.planned:
         assert f"{planned.title} *(coming soon)*" in table
+    numbers = [int(row.split("|")[1]) for row in table.splitlines() if row.startswith("| ") and row[2].isdigit()]
+    assert numbers == sorted(numbers), "lessons and planned lessons in course order"
 
 
 def test_repository_comes_from_course_toml():

@@ -17,6 +17,10 @@ course.toml) holds everything about one subject, in files named the same in ever
     the lesson quiz (with answers and explanations) and the exercise quiz (questions
     only: its keys live in the hidden tests); see ``seclab.quiz``.
 
+A topic may add a module of its own for a job none of these roles covers (lesson 10's
+``ssrf/network.py``: the simulated network its demo machines live in); the registry
+does not look for such modules, the topic's own modules import them.
+
 The exercise's hidden corpus is ``autograder/hidden/<exercise>.json`` (instructors may
 point ``SECLAB_HIDDEN_CORPUS_DIR`` elsewhere). Framework code never imports a topic by
 name: it asks this registry, which only knows the topics course.toml lists.
