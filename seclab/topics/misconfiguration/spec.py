@@ -62,6 +62,8 @@ HINTS = {
                    "strong one.",
     "disclosure": "Drop Server, X-Powered-By and X-AspNet-Version in any letter case (compare name.lower()); "
                   "keep headers that merely start the same way, such as Server-Timing.",
+    "lookalike": "Compare whole names, not prefixes: Server-Timing, X-Powered-By-Plugin or "
+                 "Content-Security-Policy-Report-Only are other headers, to be copied unchanged.",
     "order": "Return {\"items\": [{\"sku\": str, \"qty\": int}, ...], \"note\": str}: items in document order, "
              "qty as an int, note '' when there is none.",
     "shape": "Raise ValueError for malformed XML (catch ElementTree's ParseError), a root other than <order>, "
@@ -132,6 +134,8 @@ def _header_category(given: dict[str, str]) -> str:
         return "disclosure"
     if names & set(_MANAGED_LOWER):
         return "letter-case"
+    if any(name.startswith(known) for name in names for known in [*_DISCLOSING_LOWER, *_MANAGED_LOWER]):
+        return "lookalike"
     return "weak-values"
 
 
@@ -276,7 +280,7 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
                           satisfies(_headers_ok(dict(given), strict=False),
                                     "the five headers under their names, every other header unchanged"),
                           public=public))
-        found.append(Case("security_headers.attack", "weak-values", "security_headers", (dict(given),),
+        found.append(Case("security_headers.attack", _header_category(given), "security_headers", (dict(given),),
                           satisfies(_headers_ok(dict(given), strict=True),
                                     "strong values for the five headers, every other header unchanged"),
                           public=public))
