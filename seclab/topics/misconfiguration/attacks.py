@@ -44,6 +44,9 @@ def try_default_credentials(base_url: str, login_path: str = "/admin/login") -> 
 
 # --- reading pages -----------------------------------------------------------------------
 
+_BLOCKS = frozenset({"br", "div", "h1", "h2", "h3", "h4", "li", "p", "pre", "table", "td", "th", "title", "tr"})
+
+
 class _TextOnly(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -53,10 +56,14 @@ class _TextOnly(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._skipping:
             self._skipping -= 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:

@@ -25,7 +25,7 @@ from typing import Any
 
 #: The setting that holds the internal API token. Django's error pages mask every setting
 #: whose name contains API, TOKEN, KEY, SECRET, PASS or SIGNATURE, so this one too.
-TOKEN_SETTING = "INTERNAL_API_TOKEN"
+TOKEN_SETTING = "INTERNAL_API_TOKEN"  # a setting's name, not a secret  # nosec B105
 
 
 def ensure_django() -> None:

@@ -82,7 +82,7 @@ def unsafe_source(token: str) -> str | None:
 def csp_problems(value: str) -> list[str]:
     """What keeps a CSP from being strict: default-src 'self' or 'none', frame-ancestors 'none', nothing unsafe."""
     directives = csp_directives(value)
-    first = {}
+    first: dict[str, list[str]] = {}
     for name, sources in directives:
         first.setdefault(name, sources)  # browsers ignore a repeated directive
     problems = []

@@ -182,6 +182,12 @@ class _Listener:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=1)
+        self._socket.settimeout(0)
+        try:  # a connection still waiting in the backlog counts too
+            self._socket.accept()[0].close()
+            self.connected.set()
+        except OSError:
+            pass
         self._socket.close()
 
 
@@ -325,6 +331,7 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
 
 _KEY = "k" * 20 + "-demo-key-not-secret"  # 40 characters, obviously not a real key
 _DEV = {"APP_ENV": "development"}
+_EMPTY, _SHORT = "", "dev"  # keys that must be refused
 
 
 def public_corpus() -> dict[str, list[Any]]:
@@ -399,9 +406,9 @@ def public_corpus() -> dict[str, list[Any]]:
             {"env": {"APP_ENV": "production", "APP_DEBUG": "1", "APP_SECRET_KEY": _KEY}},
             {"env": {"APP_DEBUG": "true", "APP_SECRET_KEY": _KEY}},
             {"env": {"APP_ENV": "production"}},
-            {"env": {"APP_ENV": "production", "APP_SECRET_KEY": ""}},
+            {"env": {"APP_ENV": "production", "APP_SECRET_KEY": _EMPTY}},
             {"env": {"APP_ENV": "production", "APP_SECRET_KEY": "k" * 31}},
-            {"env": {"APP_ENV": "development", "APP_SECRET_KEY": "dev"}},
+            {"env": {"APP_ENV": "development", "APP_SECRET_KEY": _SHORT}},
             {"env": dict(_DEV), "seed": 1234},
         ],
     }

@@ -2,8 +2,8 @@
 
 The code of each twin is the same; what differs is how it is configured and deployed:
 
-* an **admin panel** that ships with ``admin``/``admin`` vs one that refuses to start
-  without an operator-chosen password;
+* an **admin panel**, deployed with the installer's ``admin``/``admin`` or with a
+  password only its operator knows;
 * a **reports** app and the exercise's **shop**, whose crashes the Werkzeug debugger
   turns into pages full of source code, error messages and (with its console) a Python
   prompt, vs the same apps with debug off;
@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import secrets
+import sys
 import urllib.parse
 from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.logging import default_handler
 from werkzeug.debug import DebuggedApplication
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,12 +40,15 @@ from seclab.server import login_fields
 WSGIApp = Callable[..., Iterable[bytes]]
 
 
-class ErrorLog:
-    """WSGI middleware that gives the app an error stream of its own.
+class ServerLog:
+    """WSGI middleware for an app served inside the notebook's own process: what the server
+    would print stays out of the notebook.
 
-    Servers hand every request ``environ["wsgi.errors"]``; Werkzeug's debugger and Flask
-    write tracebacks there, which would otherwise land in the notebook as red text.
-    Here they are kept in ``text``: the server's log, which the lesson can read.
+    * ``environ["wsgi.errors"]``, where Werkzeug's debugger and Flask write tracebacks,
+      goes to ``text``: the server's log, which the lesson can read;
+    * while a request runs, ``sys.stdout`` and ``sys.displayhook`` are restored to what
+      Werkzeug's debugger console expects (IPython swaps in its own hook while a cell
+      runs), so the console's output goes into its reply instead of into a notebook cell.
     """
 
     def __init__(self, app: WSGIApp) -> None:
@@ -50,8 +56,15 @@ class ErrorLog:
         self._stream = io.StringIO()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from werkzeug.debug.console import ThreadedStream
+
         environ["wsgi.errors"] = self._stream
-        return self.app(environ, start_response)
+        saved = sys.stdout, sys.displayhook
+        sys.displayhook = ThreadedStream.displayhook
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            sys.stdout, sys.displayhook = saved
 
     @property
     def text(self) -> str:
@@ -61,29 +74,19 @@ class ErrorLog:
 
 # --- 1. default credentials: an admin panel ------------------------------------------
 
-#: What the vulnerable panel's installer leaves behind, "to be changed after setup".
-INSTALL_DEFAULT_USERNAME = "admin"
-INSTALL_DEFAULT_PASSWORD = "admin"  # the misconfiguration this twin demonstrates  # nosec B105
-
-#: Shortest admin password the fixed panel accepts (NIST SP 800-63B asks 15 without MFA).
-MIN_ADMIN_PASSWORD_LENGTH = 15
+ADMIN_USERNAME = "admin"
 
 
-def create_admin_panel(admin_password: str | None = None, *, vulnerable: bool) -> Flask:
+def create_admin_panel(admin_password: str) -> Flask:
     """An admin panel with ``POST /admin/login`` (JSON or form: username, password).
 
-    The vulnerable twin falls back to the installer's ``admin``/``admin`` when no password
-    is configured. The fixed twin refuses to start (ValueError) without an operator-chosen
-    password of at least 15 characters, and keeps only its hash.
+    The code is the same for every deployment; which password it gets is configuration
+    (the lesson's ``admin_password_setting`` twins). It keeps only a hash of it.
     """
-    if vulnerable:
-        stored_hash = generate_password_hash(admin_password or INSTALL_DEFAULT_PASSWORD)
-    else:
-        if not admin_password or len(admin_password) < MIN_ADMIN_PASSWORD_LENGTH:
-            raise ValueError(f"set an admin password of at least {MIN_ADMIN_PASSWORD_LENGTH} characters "
-                             "(the panel has no default password)")
-        stored_hash = generate_password_hash(admin_password)
-    app = Flask("admin-vulnerable" if vulnerable else "admin-fixed")
+    if not admin_password:
+        raise ValueError("the admin panel needs a password")
+    stored_hash = generate_password_hash(admin_password)
+    app = Flask("admin-panel")
 
     @app.get("/")
     def index() -> Any:
@@ -95,7 +98,7 @@ def create_admin_panel(admin_password: str | None = None, *, vulnerable: bool) -
         if fields is None:
             return jsonify(ok=False, error="username and password must be strings"), 400
         username, password = fields
-        if username == INSTALL_DEFAULT_USERNAME and check_password_hash(stored_hash, password):
+        if username == ADMIN_USERNAME and check_password_hash(stored_hash, password):
             return jsonify(ok=True, user=username, role="admin")
         return jsonify(ok=False), 401
 
@@ -114,6 +117,7 @@ def create_reports_app(secret_key: str) -> Flask:
     """
     app = Flask("reports")
     app.config["SECRET_KEY"] = secret_key
+    app.logger.addHandler(default_handler)  # errors go to the server's error stream, whatever else logs them
 
     @app.get("/")
     def index() -> Any:
@@ -162,7 +166,7 @@ def create_inventory_api(token: str) -> Flask:
     return app
 
 
-def create_shop(*, vulnerable: bool, token: str = EXERCISE_API_TOKEN) -> ErrorLog:
+def create_shop(*, vulnerable: bool, token: str = EXERCISE_API_TOKEN) -> ServerLog:
     """The exercise's shop: ``GET /stock/<sku>`` asks the inventory service.
 
     The inventory service is mounted at ``/internal`` of the same server (so the grader
@@ -202,7 +206,7 @@ def create_shop(*, vulnerable: bool, token: str = EXERCISE_API_TOKEN) -> ErrorLo
     if vulnerable:
         shop.debug = True
         app = DebuggedApplication(app, evalex=False)
-    return ErrorLog(app)
+    return ServerLog(app)
 
 
 # --- 4. response headers: a storefront ---------------------------------------------------
@@ -252,7 +256,7 @@ class PublicFileHandler(QuietFileHandler):
             return None
         return super().send_head()
 
-    def list_directory(self, path: str | Path) -> None:
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(404)
         return None
 
@@ -260,10 +264,10 @@ class PublicFileHandler(QuietFileHandler):
 # --- serving from a terminal -------------------------------------------------------------
 
 SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {
-    "admin-vulnerable": ("admin panel that still accepts the installer's admin/admin (lesson 05)",
-                         lambda: create_admin_panel(vulnerable=True)),
+    "admin-vulnerable": ("admin panel still on the installer's password admin/admin (lesson 05)",
+                         lambda: create_admin_panel("admin")),
     "admin-fixed": ("admin panel with a random password nobody was told (lesson 05)",
-                    lambda: create_admin_panel(secrets.token_urlsafe(24), vulnerable=False)),
+                    lambda: create_admin_panel(secrets.token_urlsafe(24))),
     "shop-vulnerable": ("shop under Werkzeug's debugger: GET /stock/<sku> (exercise 05)",
                         lambda: create_shop(vulnerable=True)),
     "shop-fixed": ("the same shop with debug off (exercise 05)", lambda: create_shop(vulnerable=False)),
