@@ -178,7 +178,7 @@ def create_shop(*, vulnerable: bool, token: str = EXERCISE_API_TOKEN) -> ServerL
     """
     inventory = create_inventory_api(token)
     inventory_client = Client(inventory)
-    shop = Flask("shop-vulnerable" if vulnerable else "shop-fixed")
+    shop = Flask("debug-shop-vulnerable" if vulnerable else "debug-shop-fixed")
 
     @shop.get("/")
     def index() -> Any:
@@ -264,11 +264,11 @@ class PublicFileHandler(QuietFileHandler):
 # --- serving from a terminal -------------------------------------------------------------
 
 SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {
-    "admin-vulnerable": ("admin panel still on the installer's password admin/admin (lesson 05)",
-                         lambda: create_admin_panel("admin")),
-    "admin-fixed": ("admin panel with a random password nobody was told (lesson 05)",
-                    lambda: create_admin_panel(secrets.token_urlsafe(24))),
-    "shop-vulnerable": ("shop under Werkzeug's debugger: GET /stock/<sku> (exercise 05)",
-                        lambda: create_shop(vulnerable=True)),
-    "shop-fixed": ("the same shop with debug off (exercise 05)", lambda: create_shop(vulnerable=False)),
+    "admin-default-password": ("admin panel still on the installer's password admin/admin (lesson 05)",
+                               lambda: create_admin_panel("admin")),
+    "admin-chosen-password": ("admin panel with a random password nobody was told (lesson 05)",
+                              lambda: create_admin_panel(secrets.token_urlsafe(24))),
+    "debug-shop-vulnerable": ("shop under Werkzeug's debugger: GET /stock/<sku> (exercise 05)",
+                              lambda: create_shop(vulnerable=True)),
+    "debug-shop-fixed": ("the same shop with debug off (exercise 05)", lambda: create_shop(vulnerable=False)),
 }
