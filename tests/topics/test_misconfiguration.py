@@ -8,7 +8,9 @@ misconfiguration.roundtrip.json beside this file.
 import functools
 import json
 import secrets
+import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -176,6 +178,31 @@ def test_ensure_django_is_idempotent_and_keeps_an_existing_configuration():
     configured = settings._wrapped
     django_site.ensure_django()
     assert settings.configured and settings._wrapped is configured
+
+
+def test_django_site_works_where_another_lesson_configured_django_first():
+    """In one process (as under pytest-xdist), whoever configures Django first wins; the site adapts."""
+    script = textwrap.dedent("""
+        import django
+        from django.conf import settings
+        settings.configure(
+            DEBUG=False, SECRET_KEY="s" * 50, ALLOWED_HOSTS=["shop.example.com"], ROOT_URLCONF="their.urls",
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"],
+            MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                        "django.contrib.auth.middleware.AuthenticationMiddleware"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})
+        django.setup()
+        from werkzeug.test import Client
+        from seclab.topics.misconfiguration import django_site
+        with django_site.django_site("demo-token-123", DEBUG=True) as site:
+            page = Client(site.app).get("/orders/1/export/?format=x", base_url="http://127.0.0.1")
+        assert page.status_code == 500 and b"demo-token-123" in page.data, page.status_code
+        assert settings.ROOT_URLCONF == "their.urls" and settings.DEBUG is False
+        assert settings.ALLOWED_HOSTS == ["shop.example.com"] and len(settings.MIDDLEWARE) == 2
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 def test_deploy_check_flags_debug_settings_and_passes_hardened_ones():

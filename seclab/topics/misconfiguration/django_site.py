@@ -107,8 +107,9 @@ class DjangoSite:
 
 @contextmanager
 def _captured_request_log() -> Iterator[io.StringIO]:
-    """Django logs every 404 and 500 on ``django.request``; keep it here instead of on stderr."""
-    logger = logging.getLogger("django.request")
+    """Django logs every 404 and 500 (``django.request``) and every forged host (``django.security``)
+    below the ``django`` logger; keep that here instead of on stderr."""
+    logger = logging.getLogger("django")
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
