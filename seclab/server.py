@@ -1,6 +1,8 @@
 """The course's only network code: serve a WSGI app on loopback, and send requests to it.
 
 ``serve(app)`` runs an app on 127.0.0.1 (an ephemeral port) for a ``with`` block;
+``serve_handler(handler)`` does the same for a standard-library ``http.server`` request
+handler (e.g. the directory listing of ``python -m http.server``);
 ``http_request(method, url, ...)`` sends one request to such a server and refuses any
 URL that is not on 127.0.0.1, so no lesson, attack or test can reach another machine.
 """
@@ -13,9 +15,10 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -46,6 +49,25 @@ def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) ->
     scheme = "https" if ssl_context else "http"
     try:
         yield f"{scheme}://{LOOPBACK}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def serve_handler(handler: Callable[..., BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Run an ``http.server`` request handler on 127.0.0.1 for a ``with`` block; yields the base URL.
+
+    ``handler`` is a request handler class, or a factory such as
+    ``functools.partial(SimpleHTTPRequestHandler, directory=...)``.
+    """
+    server = ThreadingHTTPServer((LOOPBACK, port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="seclab-http-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

@@ -21,6 +21,21 @@ def test_server_is_gone_after_the_block():
         assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def test_stdlib_handler_is_served_on_loopback_and_gone_after_the_block(tmp_path):
+    import functools
+    from http.server import SimpleHTTPRequestHandler
+
+    from seclab.server import http_request, serve_handler
+
+    (tmp_path / "hello.txt").write_text("hello")
+    with serve_handler(functools.partial(SimpleHTTPRequestHandler, directory=tmp_path)) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert http_request("GET", base_url + "/hello.txt").text == "hello"
+        port = int(base_url.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def test_unknown_target_names_the_known_ones():
     with pytest.raises(KeyError, match="sqli-vulnerable"):
         create("no-such-target")
