@@ -87,11 +87,21 @@ class Case:
     needs: tuple[str, ...] = ()
 
     def shown_call(self) -> str:
-        """How the call reads in feedback (only ever shown for public cases)."""
-        shown = ([self.fixture] if self.fixture else []) + [repr(arg) for arg in self.args]
+        """How the call reads in feedback (only ever shown for public cases); long arguments are shortened."""
+        shown = ([self.fixture] if self.fixture else []) + [_shortened(repr(arg)) for arg in self.args]
         if self.scenario:
             return f"{self.scenario} scenario with {self.function}({', '.join(shown)})"
         return f"{self.function}({', '.join(shown)})"
+
+
+_SHOWN_ARGUMENT = 160
+
+
+def _shortened(text: str) -> str:
+    """``text`` itself, or its start and end around an ellipsis when it is too long to read in feedback."""
+    if len(text) <= _SHOWN_ARGUMENT:
+        return text
+    return f"{text[:110]} … {text[-40:]}"
 
 
 def describe_outcome(outcome: Outcome) -> str:
