@@ -412,6 +412,8 @@ def _logger_scenario(namespace: dict[str, Any], event: Any, fields: dict[str, An
     raised, returned = None, None
     try:
         returned = namespace["log_event"](logger, event, **build(fields))
+    except NotImplementedError:
+        raise  # not written yet: check() says so instead of listing every case
     except Exception as error:  # judged: the contract says when log_event may raise
         raised = [klass.__name__ for klass in type(error).__mro__]
     return {"raised": raised, "returned_none": returned is None,
