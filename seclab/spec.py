@@ -38,10 +38,24 @@ class Part:
 
 @dataclass(frozen=True)
 class Expectation:
-    """Judges one outcome; ``describe`` says what was wanted, for feedback."""
+    """Judges one outcome; ``describe`` says what was wanted, for feedback.
+
+    ``explain``, when given, says what is wrong with an outcome in the spec's own words
+    (feedback shows it instead of the outcome's raw value, for public cases only).
+    """
 
     judge: Callable[[Outcome], bool]
     describe: str
+    explain: Callable[[Outcome], str] | None = None
+
+    def what_happened(self, outcome: Outcome) -> str:
+        """What the learner's code did, for feedback."""
+        if self.explain is not None:
+            try:
+                return self.explain(outcome)
+            except Exception:  # feedback must never fail: fall back to the plain description
+                pass
+        return describe_outcome(outcome)
 
 
 def returns(expected: Any) -> Expectation:
@@ -53,7 +67,8 @@ def raises(exception: str) -> Expectation:
     return Expectation(lambda outcome: exception in outcome.get("raised", ()), f"raise {exception}")
 
 
-def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
+def satisfies(predicate: Callable[[Any], bool], describe: str,
+              explain: Callable[[Outcome], str] | None = None) -> Expectation:
     def judge(outcome: Outcome) -> bool:
         if "value" not in outcome:
             return False
@@ -62,7 +77,7 @@ def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
         except Exception:  # a malformed value simply fails the case
             return False
 
-    return Expectation(judge, describe)
+    return Expectation(judge, describe, explain)
 
 
 @dataclass(frozen=True)

@@ -372,6 +372,32 @@ def test_check_shows_only_ticks_for_the_reference_and_short_calls_for_long_logs(
     assert max(len(line) for line in report.splitlines()) < 500
 
 
+def test_check_explains_in_words_what_went_wrong():
+    def log_event(logger, event, **fields):
+        logger.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
+
+    results = run_checks(f"{EXERCISE}.log_event", log_event, REFERENCE)
+    explained = {result.case.expect.what_happened(result.outcome) for result in results if not result.passed}
+    assert "the message contains '\\u2028' (U+2028), where some readers start a new line; it must stay escaped" \
+        in explained
+    assert "logged the secret 'Tr0ub4dor&3-demo'" in explained
+    assert "accepted the event name and logged 1 record(s)" in explained
+    assert "raised TypeError: keys must be str, int, float, bool or None, not tuple" in explained
+    detect = REFERENCE["detect_bruteforce"]
+    sorting = variant(detect_bruteforce=lambda events, *args, **kwargs: events.sort(key=lambda e: e["ts"])
+                      or detect(events, *args, **kwargs))
+    results = run_checks(f"{EXERCISE}.detect_bruteforce", sorting["detect_bruteforce"], sorting)
+    explained = {result.case.expect.what_happened(result.outcome) for result in results if not result.passed}
+    assert explained == {"changed the list of events it was given"}
+
+
+def test_an_explanation_that_fails_falls_back_to_the_outcome():
+    from seclab.spec import satisfies
+
+    expectation = satisfies(bool, "something true", explain=lambda outcome: 1 / 0)
+    assert expectation.what_happened({"value": 0}) == "returned 0"
+
+
 def test_check_says_not_written_yet_for_the_released_stubs():
     def log_event(logger, event, **fields):
         raise NotImplementedError()

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
-from seclab.spec import Case, Part, satisfies
+from seclab.outcomes import Outcome
+from seclab.spec import Case, Part, describe_outcome, satisfies
 from seclab.topics.logging.targets import detect_login_attacks
 
 PARTS = {
@@ -344,47 +345,106 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _short(value: Any, limit: int = 100) -> str:
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def logged_entry(outcome_value: Any) -> dict[str, Any]:
     """The one JSON object a correct call logged; ValueError saying what is wrong otherwise."""
     if not isinstance(outcome_value, dict):
         raise ValueError("the scenario did not run")
     if outcome_value.get("raised"):
-        raise ValueError(f"raised {outcome_value['raised'][0]}")
+        raise ValueError(f"raised {outcome_value['raised'][0]}: {outcome_value.get('error', '')}")
     if not outcome_value.get("returned_none"):
         raise ValueError("returned something other than None")
     records = outcome_value.get("records")
     if not isinstance(records, list) or len(records) != 1:
-        raise ValueError(f"logged {len(records) if isinstance(records, list) else 'no'} records instead of one")
+        count = len(records) if isinstance(records, list) else "no"
+        raise ValueError(f"logged {count} records; exactly one is expected, through logger.info")
     record = records[0]
     if record.get("level") != logging.INFO:
-        raise ValueError(f"logged at level {record.get('level')} instead of INFO")
+        raise ValueError(f"logged at level {logging.getLevelName(record.get('level'))} instead of INFO")
     message = record.get("message")
     if not isinstance(message, str):
         raise ValueError("the record's message could not be formatted")
-    if _FORBIDDEN.search(message):
-        raise ValueError("the message contains a control character or a line separator")
-    entry = json.loads(message, object_pairs_hook=_unique_keys)
+    forbidden = _FORBIDDEN.search(message)
+    if forbidden:
+        raise ValueError(f"the message contains {forbidden[0]!r} (U+{ord(forbidden[0]):04X}), where some readers "
+                         "start a new line; it must stay escaped")
+    try:
+        entry = json.loads(message, object_pairs_hook=_unique_keys)
+    except ValueError:
+        raise ValueError(f"the message is not one JSON object: {_short(message)}") from None
     if not isinstance(entry, dict):
-        raise ValueError("the message is not a JSON object")
+        raise ValueError(f"the message is not a JSON object: {_short(message)}")
     return entry
 
 
-def _logs(event: str, fields: dict[str, Any]) -> Callable[[Any], bool]:
+def _difference(expected: Any, actual: Any, path: str = "") -> str:
+    """Where ``actual`` first differs from ``expected`` (empty when it does not)."""
+    if _same(expected, actual):
+        return ""
+    if isinstance(expected, dict) and type(actual) is dict:
+        for key in expected:
+            if key not in actual:
+                return f"the key {key!r} is missing{' in ' + path if path else ''}"
+        for key in actual:
+            if key not in expected:
+                return f"the key {key!r} should not be there{' in ' + path if path else ''}"
+        key = next(key for key in expected if not _same(expected[key], actual[key]))
+        return _difference(expected[key], actual[key], f"{path}[{key!r}]")
+    if isinstance(expected, list) and type(actual) is list and len(expected) == len(actual):
+        index = next(index for index, pair in enumerate(zip(expected, actual, strict=True)) if not _same(*pair))
+        return _difference(expected[index], actual[index], f"{path}[{index}]")
+    return f"{path or 'the entry'} is {_short(actual, 60)}, expected {_short(expected, 60)}"
+
+
+def _leaked(message: str, entry: dict[str, Any], secrets: set[str]) -> str | None:
+    return next((secret for secret in sorted(secrets)
+                 if secret in message or any(secret in text for text in _strings(entry))), None)
+
+
+def _logs(event: str, fields: dict[str, Any]) -> tuple[Callable[[Any], bool], Callable[[Outcome], str]]:
+    """A judge of log_event's records for this call, and its explanation of a failure."""
     expected = expected_entry(event, build(fields))
     secrets = planted_secrets(fields)
 
     def judge(outcome_value: Any) -> bool:
         entry = logged_entry(outcome_value)
-        message = outcome_value["records"][0]["message"]
-        leaked = any(secret in message or any(secret in text for text in _strings(entry)) for secret in secrets)
-        return not leaked and _same(expected, entry)
+        leaked = _leaked(outcome_value["records"][0]["message"], entry, secrets)
+        return leaked is None and _same(expected, entry)
 
-    return judge
+    def explain(outcome: Outcome) -> str:
+        if "value" not in outcome:
+            return describe_outcome(outcome)
+        try:
+            entry = logged_entry(outcome["value"])
+        except ValueError as problem:
+            return str(problem)
+        leaked = _leaked(outcome["value"]["records"][0]["message"], entry, secrets)
+        if leaked is not None:
+            return f"logged the secret {leaked!r}"
+        return "logged: " + (_difference(expected, entry) or "what was expected")
+
+    return judge, explain
 
 
 def _refused(outcome_value: Any) -> bool:
     return (isinstance(outcome_value, dict) and "ValueError" in (outcome_value.get("raised") or [])
             and outcome_value.get("records") == [])
+
+
+def _explain_refusal(outcome: Outcome) -> str:
+    value = outcome.get("value")
+    if not isinstance(value, dict):
+        return describe_outcome(outcome)
+    written = len(value.get("records") or [])
+    if not value.get("raised"):
+        return f"accepted the event name and logged {written} record(s)"
+    if "ValueError" not in value["raised"]:
+        return f"raised {value['raised'][0]} instead of ValueError"
+    return f"raised ValueError, but only after logging {written} record(s)"
 
 
 class _Capture(logging.Handler):
@@ -409,14 +469,18 @@ def _logger_scenario(namespace: dict[str, Any], event: Any, fields: dict[str, An
     logger = logging.Logger("app.audit", logging.DEBUG)
     capture = _Capture()
     logger.addHandler(capture)
-    raised, returned = None, None
+    raised, error_text, returned = None, "", None
     try:
         returned = namespace["log_event"](logger, event, **build(fields))
     except NotImplementedError:
         raise  # not written yet: check() says so instead of listing every case
     except Exception as error:  # judged: the contract says when log_event may raise
         raised = [klass.__name__ for klass in type(error).__mro__]
-    return {"raised": raised, "returned_none": returned is None,
+        try:
+            error_text = str(error)[:200]
+        except Exception:  # an error whose str() fails still counts as raised
+            error_text = ""
+    return {"raised": raised, "error": error_text, "returned_none": returned is None,
             "records": [{"level": record.levelno, "message": _message(record)} for record in capture.records]}
 
 
@@ -434,6 +498,25 @@ def _expected_alerts(events: list[dict[str, Any]], params: Any) -> list[dict[str
     if isinstance(params, list):
         return detect_login_attacks(events, *params)
     return detect_login_attacks(events, **params)
+
+
+def _alerts_text(alerts: list[Any]) -> str:
+    return ", ".join(f"{alert['kind']} {alert['key']} at {alert['ts']}" for alert in alerts) or "no alerts"
+
+
+def _explain_alerts(outcome: Outcome) -> str:
+    value = outcome.get("value")
+    if not isinstance(value, dict):
+        return describe_outcome(outcome)
+    if value.get("events_unchanged") is not True:
+        return "changed the list of events it was given"
+    alerts = value.get("alerts")
+    if type(alerts) is not list:
+        return f"returned a {type(alerts).__name__}, not a list of alerts"
+    for alert in alerts:
+        if type(alert) is not dict or alert.keys() != {"kind", "key", "ts"}:
+            return f"returned the alert {_short(alert, 80)}; an alert has exactly the keys kind, key and ts"
+    return "returned " + _short(_alerts_text(alerts), 300).strip("'")
 
 
 def _same_alerts(expected: list[dict[str, Any]]) -> Callable[[Any], bool]:
@@ -467,18 +550,20 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
     for item in corpus.get("log_event", []):
         category, event, fields = item["category"], item["event"], item.get("fields", {})
         valid = isinstance(event, str) and EVENT_NAME.fullmatch(event) is not None
-        expect = (satisfies(_logs(event, fields), "one INFO record: exactly the JSON object of the event and its "
-                                                   "fields (redacted, escaped, unencodable values as str)")
-                  if valid else satisfies(_refused, "ValueError, and nothing logged"))
+        if valid:
+            judge, explain = _logs(event, fields)
+            expect = satisfies(judge, "one INFO record: the event and its fields as one JSON object, escaped and "
+                                      "redacted", explain)
+        else:
+            expect = satisfies(_refused, "ValueError, and nothing logged", _explain_refusal)
         found.append(Case(_part("log_event", category), category, "log_event", (event, fields), expect,
                           public=public, scenario="logger"))
     for item in corpus.get("detect_bruteforce", []):
         category, events, params = item["category"], item["events"], item.get("params", {})
         expected = _expected_alerts(events, params)
-        shown = ", ".join(f"{alert['kind']} {alert['key']} at {alert['ts']}" for alert in expected) or "no alerts"
         found.append(Case(_part("detect_bruteforce", category), category, "detect_bruteforce", (events, params),
-                          satisfies(_same_alerts(expected), f"{shown}, and events unchanged"),
-                          public=public, scenario="detect"))
+                          satisfies(_same_alerts(expected), f"{_alerts_text(expected)}, and events unchanged",
+                                    _explain_alerts), public=public, scenario="detect"))
     return found
 
 
