@@ -50,12 +50,12 @@ class Expectation:
 
     def what_happened(self, outcome: Outcome) -> str:
         """What the learner's code did, for feedback."""
-        if self.explain is not None:
-            try:
-                return self.explain(outcome)
-            except Exception:  # feedback must never fail: fall back to the plain description
-                pass
-        return describe_outcome(outcome)
+        if self.explain is None:
+            return describe_outcome(outcome)
+        try:
+            return self.explain(outcome)
+        except Exception:  # feedback must never fail: fall back to the plain description
+            return describe_outcome(outcome)
 
 
 def returns(expected: Any) -> Expectation:
