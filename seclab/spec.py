@@ -38,10 +38,24 @@ class Part:
 
 @dataclass(frozen=True)
 class Expectation:
-    """Judges one outcome; ``describe`` says what was wanted, for feedback."""
+    """Judges one outcome; ``describe`` says what was wanted, for feedback.
+
+    ``explain``, when given, says what is wrong with an outcome in the spec's own words
+    (feedback shows it instead of the outcome's raw value, for public cases only).
+    """
 
     judge: Callable[[Outcome], bool]
     describe: str
+    explain: Callable[[Outcome], str] | None = None
+
+    def what_happened(self, outcome: Outcome) -> str:
+        """What the learner's code did, for feedback."""
+        if self.explain is None:
+            return describe_outcome(outcome)
+        try:
+            return self.explain(outcome)
+        except Exception:  # feedback must never fail: fall back to the plain description
+            return describe_outcome(outcome)
 
 
 def returns(expected: Any) -> Expectation:
@@ -53,7 +67,8 @@ def raises(exception: str) -> Expectation:
     return Expectation(lambda outcome: exception in outcome.get("raised", ()), f"raise {exception}")
 
 
-def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
+def satisfies(predicate: Callable[[Any], bool], describe: str,
+              explain: Callable[[Outcome], str] | None = None) -> Expectation:
     def judge(outcome: Outcome) -> bool:
         if "value" not in outcome:
             return False
@@ -62,7 +77,7 @@ def satisfies(predicate: Callable[[Any], bool], describe: str) -> Expectation:
         except Exception:  # a malformed value simply fails the case
             return False
 
-    return Expectation(judge, describe)
+    return Expectation(judge, describe, explain)
 
 
 @dataclass(frozen=True)
@@ -87,11 +102,21 @@ class Case:
     needs: tuple[str, ...] = ()
 
     def shown_call(self) -> str:
-        """How the call reads in feedback (only ever shown for public cases)."""
-        shown = ([self.fixture] if self.fixture else []) + [repr(arg) for arg in self.args]
+        """How the call reads in feedback (only ever shown for public cases); long arguments are shortened."""
+        shown = ([self.fixture] if self.fixture else []) + [_shortened(repr(arg)) for arg in self.args]
         if self.scenario:
             return f"{self.scenario} scenario with {self.function}({', '.join(shown)})"
         return f"{self.function}({', '.join(shown)})"
+
+
+_SHOWN_ARGUMENT = 160
+
+
+def _shortened(text: str) -> str:
+    """``text`` itself, or its start and end around an ellipsis when it is too long to read in feedback."""
+    if len(text) <= _SHOWN_ARGUMENT:
+        return text
+    return f"{text[:110]} … {text[-40:]}"
 
 
 def describe_outcome(outcome: Outcome) -> str:
