@@ -1,8 +1,11 @@
-"""The real nbgrader CLI grades every exercise end to end on a temporary copy of the course.
+"""The real nbgrader CLI grades every exercise end to end, each in its own temporary course.
 
-Per exercise, tests/topics/<topic>.roundtrip.json says which submissions to make beyond the
-instructor solution and the untouched release: a vulnerable solution, a partly right
-quiz, a working and a failing exploit, and which test cells each should score on.
+Per exercise (select one with ``-k 03_injection``), tests/topics/<topic>.roundtrip.json
+says which submissions to make beyond the instructor solution and the released notebook:
+a vulnerable solution, a partly right quiz and a working exploit (one submission), a
+failing exploit (recorded in the untouched release, which must still score zero), and
+which test cells each should score on. Each course is released (`generate_assignment`),
+graded (`autograde`) and given feedback (`generate_feedback`); `export` runs once.
 """
 
 import html
@@ -38,96 +41,91 @@ def instructor(exercise: str) -> Path:
 def submissions(exercise: str, released: dict) -> dict[str, tuple[dict, dict | None]]:
     """student id -> (notebook, recorded answers or None)."""
     data = roundtrip_data(exercise)
-    made = {
+    answers = dict(data["partial_quiz"]["answers"])
+    if "exploit" in data:
+        answers.update(data["exploit"]["answers"])
+    return {
         "solution": (with_cells_replaced(released, solution_sources(instructor(exercise))), None),
-        "untouched": (released, None),
+        "untouched": (released, data["wrong_exploit"]["answers"] if "wrong_exploit" in data else None),
         "vulnerable": (with_cells_replaced(released, data["vulnerable_solution"]), None),
+        "answers_only": (released, answers),
     }
-    for student in ("partial_quiz", "exploit", "wrong_exploit"):
-        if student in data:
-            made[student] = (released, data[student]["answers"])
-    return made
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    """One course copy in which every exercise is released, submitted, graded and exported."""
-    root = make_course_copy(tmp_path_factory.mktemp("course"), EXERCISES)
-    for exercise in EXERCISES:
-        run_nbgrader(["generate_assignment", exercise, "--create", "--force"], root)
-        released = load_notebook(root / "release" / exercise / f"{exercise}.ipynb")
-        for student, (notebook, recorded) in submissions(exercise, released).items():
-            folder = root / "submitted" / student / exercise
-            save_notebook(notebook, folder / f"{exercise}.ipynb")
-            if recorded is not None:
-                (folder / ANSWERS_FILE).write_text(json.dumps(recorded))
-        run_nbgrader(["autograde", exercise, "--create"], root)
-        run_nbgrader(["generate_feedback", exercise], root)
-    run_nbgrader(["export", "--to", "grades.csv"], root)
-    return root
+@pytest.fixture(scope="module", params=EXERCISES)
+def graded(request, tmp_path_factory):
+    """(course root, exercise): one course copy in which the exercise is released, submitted and graded."""
+    exercise = request.param
+    root = make_course_copy(tmp_path_factory.mktemp(f"course-{exercise}"), [exercise])
+    run_nbgrader(["generate_assignment", exercise, "--create", "--force"], root)
+    released = load_notebook(root / "release" / exercise / f"{exercise}.ipynb")
+    for student, (notebook, recorded) in submissions(exercise, released).items():
+        folder = root / "submitted" / student / exercise
+        save_notebook(notebook, folder / f"{exercise}.ipynb")
+        if recorded is not None:
+            (folder / ANSWERS_FILE).write_text(json.dumps(recorded))
+    run_nbgrader(["autograde", exercise, "--create"], root)
+    run_nbgrader(["generate_feedback", exercise], root)
+    return root, exercise
 
 
-def grades(course: Path, exercise: str) -> dict[str, float]:
-    return read_grades_csv(course / "grades.csv", exercise)
-
-
-def scoring_cells(course: Path, exercise: str, student: str) -> dict[str, float]:
-    """Test cells with a non-zero score for ``student``."""
+def cell_scores(course: Path, exercise: str, student: str) -> dict[str, float]:
+    """Every graded cell's score for ``student``, read from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(exercise, exercise, student)
-        return {grade.name: grade.score for grade in notebook.grades if grade.score}
+        return {grade.name: grade.score for grade in notebook.grades}
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_released_notebook_has_no_solutions_or_hidden_tests(course, exercise):
+def scoring_cells(course: Path, exercise: str, student: str) -> dict[str, float]:
+    return {cell: score for cell, score in cell_scores(course, exercise, student).items() if score}
+
+
+def expected(exercise: str, cells) -> dict[str, float]:
+    points = points_per_test_cell(instructor(exercise))
+    return {cell: points[cell] for cell in cells}
+
+
+def test_released_notebook_has_no_solutions_or_hidden_tests(graded):
+    course, exercise = graded
     text = (course / "release" / exercise / f"{exercise}.ipynb").read_text()
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert "require_answer" not in text and "require_exploit" not in text
     assert not (course / "release" / exercise / ANSWERS_FILE).exists()
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_instructor_solution_scores_full_marks(course, exercise):
-    assert grades(course, exercise)["solution"] == sum(points_per_test_cell(instructor(exercise)).values())
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_released_exercise_scores_zero(course, exercise):
-    assert grades(course, exercise)["untouched"] == 0
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_vulnerable_solution_loses_exactly_the_attack_points(course, exercise):
+def test_instructor_solution_scores_full_marks(graded):
+    course, exercise = graded
     points = points_per_test_cell(instructor(exercise))
-    expected_cells = set(roundtrip_data(exercise)["vulnerable_scores_only"])
-    assert scoring_cells(course, exercise, "vulnerable") == {cell: points[cell] for cell in expected_cells}
-    assert grades(course, exercise)["vulnerable"] == sum(points[cell] for cell in expected_cells)
+    assert cell_scores(course, exercise, "solution") == points
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_recorded_quiz_answers_earn_exactly_their_points(course, exercise):
-    points = points_per_test_cell(instructor(exercise))
-    expected_cells = set(roundtrip_data(exercise)["partial_quiz"]["scores_only"])
-    assert scoring_cells(course, exercise, "partial_quiz") == {cell: points[cell] for cell in expected_cells}
+def test_released_exercise_scores_zero_even_with_a_failing_exploit_recorded(graded):
+    course, exercise = graded
+    assert scoring_cells(course, exercise, "untouched") == {}
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_working_exploit_earns_challenge_points_and_a_failing_one_none(course, exercise):
-    points = points_per_test_cell(instructor(exercise))
-    expected_cells = set(roundtrip_data(exercise)["exploit"]["scores_only"])
-    assert scoring_cells(course, exercise, "exploit") == {cell: points[cell] for cell in expected_cells}
-    assert grades(course, exercise)["wrong_exploit"] == 0
+def test_vulnerable_solution_loses_exactly_the_attack_points(graded):
+    course, exercise = graded
+    data = roundtrip_data(exercise)
+    assert scoring_cells(course, exercise, "vulnerable") == expected(exercise, data["vulnerable_scores_only"])
+
+
+def test_recorded_quiz_answers_and_exploit_earn_exactly_their_points(graded):
+    course, exercise = graded
+    data = roundtrip_data(exercise)
+    cells = list(data["partial_quiz"]["scores_only"]) + list(data.get("exploit", {}).get("scores_only", []))
+    assert scoring_cells(course, exercise, "answers_only") == expected(exercise, cells)
 
 
 def feedback_html(course: Path, exercise: str, student: str) -> str:
     return html.unescape((course / "feedback" / student / exercise / f"{exercise}.html").read_text())
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-@pytest.mark.parametrize("student", ["solution", "untouched", "vulnerable", "partial_quiz", "wrong_exploit"])
-def test_feedback_hides_hidden_tests_and_payloads(course, exercise, student):
+@pytest.mark.parametrize("student", ["solution", "untouched", "vulnerable", "answers_only"])
+def test_feedback_hides_hidden_tests_and_payloads(graded, student):
+    course, exercise = graded
     page = feedback_html(course, exercise, student)
     assert "BEGIN HIDDEN TESTS" not in page and "hidden tests ran here" in page
     for needle in ("grading.require", "require_answer", "require_exploit", "seclab/grading"):
@@ -138,8 +136,18 @@ def test_feedback_hides_hidden_tests_and_payloads(course, exercise, student):
                 assert str(payload) not in page, payload
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_feedback_names_what_failed_with_a_hint(course, exercise):
+def test_feedback_names_what_failed_with_a_hint(graded):
+    course, exercise = graded
     page = feedback_html(course, exercise, "vulnerable")
     assert "GradingFailure" in page and "Hint:" in page
     assert "raise GradingFailure" not in page and "site-packages" not in page
+
+
+@pytest.mark.parametrize("graded", EXERCISES[:1], indirect=True)  # once is enough
+def test_export_writes_every_students_total(graded):
+    course, exercise = graded
+    run_nbgrader(["export", "--to", "grades.csv"], course)
+    totals = read_grades_csv(course / "grades.csv", exercise)
+    points = points_per_test_cell(instructor(exercise))
+    assert totals["solution"] == sum(points.values()) and totals["untouched"] == 0
+    assert totals["vulnerable"] == sum(expected(exercise, roundtrip_data(exercise)["vulnerable_scores_only"]).values())
