@@ -297,24 +297,26 @@ def replay_after_logout(base_url: str, username: str, password: str) -> AttackRe
 
 # --- comparisons -----------------------------------------------------------------------------
 
-def recover_by_work(check: Callable[[str], int], alphabet: str, length: int) -> tuple[str, int]:
+def recover_by_work(check: Callable[[str], tuple[bool, int]], alphabet: str, length: int) -> tuple[str | None, int]:
     """Recover a secret from a comparison that reveals how far it got (its work, or its time).
 
-    ``check(guess)`` returns the work the comparison did. Each position takes at most
-    ``len(alphabet)`` guesses: the right character makes the comparison go one step
-    further. Returns (the recovered string, guesses made).
+    ``check(guess)`` returns (accepted, work done). At each position the right character
+    makes the comparison go one step further, so each position takes at most
+    ``len(alphabet)`` guesses; the last one is recognised by being accepted. Returns
+    (the secret, or None if not found; guesses made).
     """
     known, guesses = "", 0
     for _ in range(length):
         best, best_work = alphabet[0], -1
         for character in alphabet:
-            guess = (known + character).ljust(length, "\0")
-            work = check(guess)
+            accepted, work = check((known + character).ljust(length, "\0"))
             guesses += 1
+            if accepted:
+                return known + character, guesses
             if work > best_work:
                 best, best_work = character, work
         known += best
-    return known, guesses
+    return None, guesses
 
 
 def fastest(function: Callable[[], Any], repeat: int = 30) -> float:

@@ -22,6 +22,7 @@ import random
 import re
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from seclab.spec import Case, Expectation, Part, raises, returns, satisfies
@@ -325,8 +326,9 @@ def _category(password: str, username: str, breached: list[str], tricks: bool) -
 
 def _script(name: str, title: str, category: str, users: dict[str, str], steps: list[list[Any]],
             count_verify: bool = True) -> dict[str, Any]:
+    # "works" scripts use a lenient verify: a decoy of the wrong kind costs attack points only
     return {"name": name, "title": title, "category": category, "users": users, "steps": steps,
-            "count_verify": count_verify}
+            "count_verify": count_verify, "lenient": category == "login"}
 
 
 _USERS = {"alice": "plum tractor ladder cloud", "bob": "sunshine1"}
@@ -421,11 +423,15 @@ def public_corpus() -> dict[str, list[Any]]:
     }
 
 
+def _says_ok(outcome: dict[str, Any]) -> bool:
+    return outcome.get("value") == "ok"
+
+
 def _script_case(script: Any, public: bool) -> Case:
     data = _PUBLIC_SCRIPTS_BY_NAME[script] if isinstance(script, str) else script
     part = "LoginService.works" if data["category"] == "login" else "LoginService.attack"
     return Case(part, data["category"], "LoginService", (script,),
-                Expectation(lambda outcome: outcome.get("value") == "ok", data["title"]),
+                Expectation(_says_ok, data["title"]),
                 public=public, scenario="script")
 
 
@@ -434,15 +440,15 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
     found = [_script_case(script, public) for script in corpus.get("scripts", [])]
     for setting in corpus.get("tokens", []):
         found.append(Case("LoginService.attack", "tokens", "LoginService", (setting,),
-                          Expectation(lambda outcome: outcome.get("value") == "ok",
+                          Expectation(_says_ok,
                                       f"{setting['logins']} logins give unique, random, URL-safe tokens of 128+ bits"),
                           public=public, scenario="tokens"))
     for token in corpus.get("cookie_tokens", []):
         found.append(Case("session_cookie.works", "cookie", "session_cookie", (token,),
-                          satisfies(lambda value, token=token: cookie_usable(value, token),
+                          satisfies(partial(cookie_usable, token=token),
                                     f"a str starting session={token} with Path=/"), public=public))
         found.append(Case("session_cookie.attack", "flags", "session_cookie", (token,),
-                          satisfies(lambda value, token=token: cookie_hardened(value, token),
+                          satisfies(partial(cookie_hardened, token=token),
                                     "HttpOnly, Secure, SameSite=Lax or Strict, Path=/, no Domain/Expires/Max-Age"),
                           public=public))
     for token in corpus.get("cookie_injections", []):
