@@ -190,7 +190,8 @@ def enumerate_by_work(login: Login, candidates: Iterable[str], work: Callable[[]
     def signature(name: str) -> str:
         before = work()
         login(name, password)
-        return f"{work() - before} password hash(es) checked"
+        checks = work() - before
+        return f"{checks} hash check{'' if checks == 1 else 's'}"
 
     baseline = signature(_surely_unknown())
     answers = {name: signature(name) for name in candidates}
@@ -208,7 +209,8 @@ def probe_accounts(app: Any, candidates: Iterable[str]) -> Enumeration:
         before = verify.calls
         answer = client_login(app, name, password, ip=f"198.51.100.{next(addresses) % 250 + 1}")
         blanked = answer.shown().replace(json.dumps(name)[1:-1], "<name>")
-        return f"{blanked} after {verify.calls - before} password hash check(s)"
+        checks = verify.calls - before
+        return f"{blanked} after {checks} hash check{'' if checks == 1 else 's'}"
 
     baseline = signature(_surely_unknown())
     answers = {name: signature(name) for name in candidates}
@@ -240,6 +242,10 @@ class Guessing:
     @property
     def succeeded(self) -> bool:
         return bool(self.taken_over)
+
+    def taken_over_text(self) -> str:
+        """``"carol (password 'Winter2019!'), dave (…)"``, or ``"nothing"``."""
+        return ", ".join(f"{user} (password {password!r})" for user, password in self.taken_over.items()) or "nothing"
 
 
 def brute_force(login: Login, username: str, passwords: Iterable[str]) -> Guessing:

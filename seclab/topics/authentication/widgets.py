@@ -123,6 +123,25 @@ def login_playground() -> Any:
                          widgets.HBox([send, later, much_later]), output])
 
 
+def plot_timings(panels: dict[str, dict[str, list[float]]]) -> Any:
+    """One strip chart per panel: each login's response time (ms), one row per username."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 2.2), layout="constrained",
+                                sharex=True, squeeze=False)
+    axes[0][0].set_xlim(left=0)
+    for axis, (title, timings) in zip(axes[0], panels.items(), strict=True):
+        for row, (name, seconds) in enumerate(timings.items()):
+            axis.plot([s * 1000 for s in seconds], [row] * len(seconds), "o", alpha=0.5,
+                      color="#c0392b" if row else "#1f618d")
+        axis.set_yticks(range(len(timings)), [f"{name!r}" for name in timings])
+        axis.set_ylim(-0.6, len(timings) - 0.4)
+        axis.set_title(title, fontsize=10)
+        axis.set_xlabel("response time of one login (ms)")
+    plt.close(figure)  # the caller displays it
+    return figure
+
+
 # --- the exercise's enumeration challenge ---------------------------------------------------
 
 def probe(app: Any, username: str, password: str) -> attacks.LoginAnswer:
