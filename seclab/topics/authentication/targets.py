@@ -66,14 +66,19 @@ def owasp_hasher() -> PasswordHasher:
 
 
 @cache
-def _demo_hashes() -> tuple[tuple[str, str], ...]:
-    hasher = owasp_hasher()
+def _demo_hashes(fast: bool) -> tuple[tuple[str, str], ...]:
+    # fast: 1 MiB and 1 pass, for playgrounds that must answer at once (never for real passwords)
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else owasp_hasher()
     return tuple((name, hasher.hash(password)) for name, password in DEMO_PASSWORDS.items())
 
 
-def demo_users() -> dict[str, str]:
-    """username -> argon2id hash of the demo passwords (hashed once per process)."""
-    return dict(_demo_hashes())
+def demo_users(fast: bool = False) -> dict[str, str]:
+    """username -> argon2id hash of the demo passwords (hashed once per process).
+
+    ``fast=True`` hashes the same passwords with a cheap setting, for the playgrounds:
+    they show how many hash checks a login does, and must answer within 100 ms.
+    """
+    return dict(_demo_hashes(fast))
 
 
 class PasswordVerifier:

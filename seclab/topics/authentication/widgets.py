@@ -40,8 +40,9 @@ class LoginLab:
 
     def __init__(self) -> None:
         self.clock = targets.ManualClock(0.0)
-        self.vulnerable_app = targets.create_app(vulnerable=True, clock=self.clock)
-        self.fixed_app = targets.create_app(vulnerable=False, clock=self.clock)
+        users = targets.demo_users(fast=True)  # the same accounts, cheaper hashes: answers at once
+        self.vulnerable_app = targets.create_app(vulnerable=True, clock=self.clock, users=users)
+        self.fixed_app = targets.create_app(vulnerable=False, clock=self.clock, users=users)
         self.history: list[Attempt] = []
 
     def attempt(self, username: str, password: str, ip: str = ADDRESSES[0]) -> Attempt:
@@ -157,7 +158,7 @@ def exploit_playground(record_key: str = "exploit") -> Any:
     """Probe the vulnerable login; tick the candidates that exist and record them."""
     import ipywidgets as widgets
 
-    app = targets.create_app(vulnerable=True, clock=targets.ManualClock())
+    app = targets.create_app(vulnerable=True, clock=targets.ManualClock(), users=targets.demo_users(fast=True))
     username = widgets.Text(value="admin", description="username")
     password = widgets.Text(value="guess", description="password")
     send = widgets.Button(description="Try to log in", button_style="primary")
