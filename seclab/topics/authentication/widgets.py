@@ -132,7 +132,7 @@ def plot_timings(panels: dict[str, dict[str, list[float]]]) -> Any:
                                 sharex=True, squeeze=False)
     axes[0][0].set_xlim(left=0)
     for axis, (title, timings) in zip(axes[0], panels.items(), strict=True):
-        for row, (name, seconds) in enumerate(timings.items()):
+        for row, seconds in enumerate(timings.values()):
             axis.plot([s * 1000 for s in seconds], [row] * len(seconds), "o", alpha=0.5,
                       color="#c0392b" if row else "#1f618d")
         axis.set_yticks(range(len(timings)), [f"{name!r}" for name in timings])
