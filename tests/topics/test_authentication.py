@@ -433,6 +433,14 @@ def test_login_playground_builds_and_logs_in():
     assert "200" in playground.children[3].value
 
 
+def test_timing_plot_shows_every_login_from_zero():
+    figure = widgets.plot_timings({"left": {"alice": [0.020, 0.022], "nobody": [0.001]},
+                                   "right": {"alice": [0.021], "nobody": [0.019, 0.030]}})
+    left, right = figure.axes
+    assert [len(line.get_xdata()) for line in left.lines] == [2, 1] and len(right.lines) == 2
+    assert left.get_xlim()[0] == 0 and left.get_xlim()[1] >= 30
+
+
 def test_exploit_playground_probes_and_records(tmp_path, monkeypatch):
     from seclab import answers
 

@@ -130,7 +130,6 @@ def plot_timings(panels: dict[str, dict[str, list[float]]]) -> Any:
 
     figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 2.2), layout="constrained",
                                 sharex=True, squeeze=False)
-    axes[0][0].set_xlim(left=0)
     for axis, (title, timings) in zip(axes[0], panels.items(), strict=True):
         for row, seconds in enumerate(timings.values()):
             axis.plot([s * 1000 for s in seconds], [row] * len(seconds), "o", alpha=0.5,
@@ -139,6 +138,7 @@ def plot_timings(panels: dict[str, dict[str, list[float]]]) -> Any:
         axis.set_ylim(-0.6, len(timings) - 0.4)
         axis.set_title(title, fontsize=10)
         axis.set_xlabel("response time of one login (ms)")
+    axes[0][0].set_xlim(left=0)  # after plotting: setting a limit first would stop autoscaling
     plt.close(figure)  # the caller displays it
     return figure
 
