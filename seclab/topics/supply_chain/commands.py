@@ -1,0 +1,79 @@
+"""Run the real tools of the lesson (pip, pip-audit, cyclonedx-py) offline, in a throwaway folder.
+
+Every command runs with the course's own interpreter (``python -m pip`` …), in the
+lesson's scratch folder, with an environment cleaned of the user's pip settings,
+proxies and certificate bundles, so what it does depends on the lesson alone. pip is
+always run with ``--isolated --no-index`` and installs into a ``--target`` folder,
+never into the course's environment. ``CommandResult.shown()`` is the command and its
+output as a learner would see them in a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess  # runs the course's own tools with fixed argv lists, no shell  # nosec B404
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+            "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
+_TOOLS = {"pip": "pip", "pip-audit": "pip_audit", "cyclonedx-py": "cyclonedx_py"}
+
+
+def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``os.environ`` without pip settings, proxies, CA bundles or PYTHONPATH, plus ``extra``."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key.upper() not in _DROPPED and not key.upper().startswith(("PIP_", "UV_"))}
+    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    environment.update(extra or {})
+    return environment
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did: its (displayed) command line, exit code and output."""
+
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + self.stderr).strip()
+
+    def shown(self, max_lines: int = 40) -> str:
+        """``$ command``, the output (at most ``max_lines`` lines) and the exit code."""
+        lines = self.output.splitlines()
+        if len(lines) > max_lines:
+            lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
+        return "\n".join([f"$ {self.command}", *lines, f"[exit code {self.returncode}]"])
+
+
+def run_tool(tool: str, arguments: Sequence[str | Path], folder: Path, env: Mapping[str, str] | None = None,
+             timeout: float = 60) -> CommandResult:
+    """Run ``tool`` (pip, pip-audit or cyclonedx-py) from the course's environment in ``folder``."""
+    argv = [sys.executable, "-m", _TOOLS[tool], *(str(argument) for argument in arguments)]
+    completed = subprocess.run(  # the course's interpreter, a fixed module, no shell  # nosec B603
+        argv, cwd=folder, env=clean_environment(env), capture_output=True, text=True, timeout=timeout, check=False)
+    shown = " ".join([tool, *(_relative(str(argument), folder) for argument in arguments)])
+    return CommandResult(shown, completed.returncode, _tidy(completed.stdout, folder), _tidy(completed.stderr, folder))
+
+
+def _relative(text: str, folder: Path) -> str:
+    return text.replace(str(folder) + os.sep, "").replace(str(folder), ".")
+
+
+def _tidy(text: str, folder: Path) -> str:
+    """Output with the scratch folder's path shortened to ``.``, and pip's colour codes removed."""
+    return _relative(text, folder).replace("\x1b[0m", "")
+
+
+def pip_install(folder: Path, target: str, arguments: Sequence[str | Path],
+                env: Mapping[str, str] | None = None) -> CommandResult:
+    """``pip install --isolated --no-cache-dir --target <target> …`` in ``folder`` (offline unless told an index)."""
+    return run_tool("pip", ["install", "--isolated", "--no-cache-dir", "--no-color", "--progress-bar", "off",
+                            "--target", target, *arguments], folder, env)
