@@ -19,7 +19,7 @@ from pathlib import Path
 
 _DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
             "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
-_TOOLS = {"pip": "pip", "pip-audit": "pip_audit", "cyclonedx-py": "cyclonedx_py"}
+_TOOLS = {"pip": "pip", "pip-audit": "pip_audit", "cyclonedx-py": "cyclonedx_py", "uv": "uv"}
 
 
 def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -55,7 +55,7 @@ class CommandResult:
 
 def run_tool(tool: str, arguments: Sequence[str | Path], folder: Path, env: Mapping[str, str] | None = None,
              timeout: float = 60) -> CommandResult:
-    """Run ``tool`` (pip, pip-audit or cyclonedx-py) from the course's environment in ``folder``."""
+    """Run ``tool`` (pip, pip-audit, cyclonedx-py or uv) from the course's environment in ``folder``."""
     argv = [sys.executable, "-m", _TOOLS[tool], *(str(argument) for argument in arguments)]
     completed = subprocess.run(  # the course's interpreter, a fixed module, no shell  # nosec B603
         argv, cwd=folder, env=clean_environment(env), capture_output=True, text=True, timeout=timeout, check=False)
@@ -64,12 +64,13 @@ def run_tool(tool: str, arguments: Sequence[str | Path], folder: Path, env: Mapp
 
 
 def _relative(text: str, folder: Path) -> str:
-    return text.replace(str(folder) + os.sep, "").replace(str(folder), ".")
+    """An argument as typed in ``folder``: paths inside it without the folder's prefix."""
+    return text[len(str(folder)) + 1:] if text.startswith(str(folder) + os.sep) else text
 
 
 def _tidy(text: str, folder: Path) -> str:
-    """Output with the scratch folder's path shortened to ``.``, and pip's colour codes removed."""
-    return _relative(text, folder).replace("\x1b[0m", "")
+    """Output with the scratch folder's path written ``<scratch>``, and pip's colour codes removed."""
+    return text.replace(str(folder), "<scratch>").replace("\x1b[0m", "")
 
 
 def pip_install(folder: Path, target: str, arguments: Sequence[str | Path],
@@ -77,3 +78,18 @@ def pip_install(folder: Path, target: str, arguments: Sequence[str | Path],
     """``pip install --isolated --no-cache-dir --target <target> …`` in ``folder`` (offline unless told an index)."""
     return run_tool("pip", ["install", "--isolated", "--no-cache-dir", "--no-color", "--progress-bar", "off",
                             "--target", target, *arguments], folder, env)
+
+
+def import_package(folder: Path, target: str, module: str) -> CommandResult:
+    """What a build's test step does: ``import module`` from the ``--target`` folder ``target``.
+
+    Prints the module's ORIGIN and VERSION; importing is enough to run a payload.
+    """
+    if not module.isidentifier():
+        raise ValueError(f"not a module name: {module!r}")
+    code = f"import {module}; print({module}.ORIGIN, {module}.VERSION)"
+    completed = subprocess.run(  # the course's interpreter, code built from a module name  # nosec B603
+        [sys.executable, "-c", code], cwd=folder, env=clean_environment({"PYTHONPATH": str(folder / target)}),
+        capture_output=True, text=True, timeout=60, check=False)
+    return CommandResult(f"PYTHONPATH={target} python -c {code!r}", completed.returncode,
+                         _tidy(completed.stdout, folder), _tidy(completed.stderr, folder))

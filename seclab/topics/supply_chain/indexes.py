@@ -5,8 +5,9 @@ projects, ``/simple/<project>/`` links each file with its SHA-256 (``#sha256=…
 ``/files/<file>`` serves the bytes. ``owned_names_index_app`` is the fixed set-up: one
 index that serves the company's own names only from its internal folder and
 everything else from the public one, so ``--extra-index-url`` is never needed.
-``build_demo_wheels`` writes the lesson's packages: ACME's internal ``acme-billing``
-releases and the attacker's ``acme-billing 99.0.0``, whose import writes a marker file.
+``build_internal_wheels`` and ``publish_attacker_wheel`` write the lesson's packages:
+ACME's internal ``acme-billing`` releases and the attacker's ``acme-billing 99.0.0``,
+whose import writes a marker file (``payload_module``: the stand-in for a real payload).
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def owned_names_index_app(internal: Path, public: Path, internal_names: set[str]
     return routed_index_app(folder_for, projects)
 
 
-def internal_module(version: str) -> str:
-    return f'"""ACME\'s billing library (internal)."""\n\nORIGIN = "internal index"\nVERSION = "{version}"\n'
+def honest_module(package: str, version: str) -> str:
+    """An ``__init__.py`` that only says what it is."""
+    return f'"""{package}: the real thing."""\n\nORIGIN = "{package} as its authors built it"\nVERSION = "{version}"\n'
 
 
 def payload_module(package: str, version: str, drop_folder: Path, marker_name: str) -> str:
@@ -126,12 +128,22 @@ def attacker_module(drop_folder: Path) -> str:
     return payload_module("acme-billing", ATTACKER_VERSION, drop_folder, MARKER_NAME)
 
 
+def build_internal_wheels(folder: Path) -> list[Path]:
+    """ACME's own ``acme-billing`` releases, for its internal index."""
+    return [build_wheel(folder, "acme-billing", version, honest_module("acme-billing", version), "ACME billing (internal)")
+            for version in INTERNAL_RELEASES]
+
+
+def publish_attacker_wheel(public: Path, drop_folder: Path) -> Path:
+    """The attacker's upload: ``acme-billing 99.0.0``, whose import writes ``MARKER_NAME`` into ``drop_folder``."""
+    return build_wheel(public, "acme-billing", ATTACKER_VERSION, attacker_module(drop_folder), "ACME billing")
+
+
 def build_demo_wheels(root: Path) -> dict[str, Path]:
     """ACME's internal wheels in ``root/internal``, the attacker's in ``root/public``; returns both folders."""
     internal, public = root / "internal", root / "public"
-    for version in INTERNAL_RELEASES:
-        build_wheel(internal, "acme-billing", version, internal_module(version), "ACME billing (internal)")
-    build_wheel(public, "acme-billing", ATTACKER_VERSION, attacker_module(root), "totally ACME billing")
+    build_internal_wheels(internal)
+    publish_attacker_wheel(public, root)
     return {"internal": internal, "public": public}
 
 

@@ -149,3 +149,12 @@ def sinkhole(folder: Path) -> Iterator[Sinkhole]:
         finally:
             server.shutdown()
             thread.join(timeout=5)
+
+
+def dead_proxy_environment() -> dict[str, str]:
+    """Environment variables that send HTTPS to a loopback port where nothing listens: no network at all."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    url = f"http://{LOOPBACK}:{port}"
+    return {"HTTPS_PROXY": url, "HTTP_PROXY": url, "https_proxy": url, "http_proxy": url}

@@ -15,7 +15,13 @@ from typing import Any
 
 from seclab.answers import record
 from seclab.topics.supply_chain import targets
-from seclab.topics.supply_chain.advisories import UNPINNED, advisory_by_id, load_advisories, vulnerable_pins
+from seclab.topics.supply_chain.advisories import (
+    UNPINNED,
+    advisory_by_id,
+    load_advisories,
+    parse_pins,
+    vulnerable_pins,
+)
 from seclab.topics.supply_chain.attacks import LEGACY_REQUIREMENTS
 from seclab.topics.supply_chain.names import POPULAR, typosquat_of
 
@@ -36,7 +42,7 @@ def audit_report(requirements: str) -> AuditReport:
         findings = vulnerable_pins(requirements, _ADVISORIES)
     except ValueError as error:
         return AuditReport(error=str(error))
-    names = dict.fromkeys(finding["name"] for finding in findings)
+    names = dict.fromkeys(pin.name for pin in parse_pins(requirements))
     lookalikes = {name: imitated for name in names if (imitated := typosquat_of(name, POPULAR)) is not None}
     return AuditReport([finding for finding in findings if finding["id"] != UNPINNED],
                        [finding["name"] for finding in findings if finding["id"] == UNPINNED], lookalikes)
@@ -44,6 +50,17 @@ def audit_report(requirements: str) -> AuditReport:
 
 _ADVISORIES = load_advisories()
 _SUMMARIES = {osv_id: str(record_.get("summary", "")) for osv_id, record_ in advisory_by_id(_ADVISORIES).items()}
+
+
+def findings_table_html(findings: list[dict[str, Any]]) -> str:
+    """Findings of ``vulnerable_pins`` as an HTML table, with each advisory's summary."""
+    rows = "".join(
+        f"<tr><td>{html.escape(str(finding['name']))}</td><td>{html.escape(str(finding['version']))}</td>"
+        f"<td>{html.escape(str(finding['id']))}</td><td>{html.escape(str(finding['fixed'] or '—'))}</td>"
+        f"<td style='text-align:left'>{html.escape(_SUMMARIES.get(str(finding['id']), ''))}</td></tr>"
+        for finding in findings)
+    return ("<table class='seclab-findings'><tr><th>package</th><th>pinned</th><th>advisory</th><th>fixed in</th>"
+            f"<th style='text-align:left'>what</th></tr>{rows}</table>")
 
 
 def render_audit_report(report: AuditReport) -> str:
@@ -60,13 +77,7 @@ def render_audit_report(report: AuditReport) -> str:
     if not report.findings:
         parts.append("<p style='color:#070'>No advisory of the snapshot affects the pinned versions.</p>")
     else:
-        rows = "".join(
-            f"<tr><td>{html.escape(finding['name'])}</td><td>{html.escape(str(finding['version']))}</td>"
-            f"<td>{html.escape(finding['id'])}</td><td>{html.escape(str(finding['fixed'] or '—'))}</td>"
-            f"<td>{html.escape(_SUMMARIES.get(finding['id'], ''))}</td></tr>" for finding in report.findings)
-        parts.append(f"<p><b>{len(report.findings)} known vulnerabilities</b></p>"
-                     "<table><tr><th>package</th><th>pinned</th><th>advisory</th><th>fixed in</th><th>what</th></tr>"
-                     f"{rows}</table>")
+        parts.append(f"<p><b>{len(report.findings)} known vulnerabilities</b></p>{findings_table_html(report.findings)}")
     return "".join(parts)
 
 
