@@ -50,7 +50,7 @@ def _reply(start_response: StartResponse, status: str, body: bytes,
 def _page(title: str, links: Iterator[tuple[str, str]]) -> bytes:
     anchors = "".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a><br>\n' for href, text in links)
     return (f"<!DOCTYPE html>\n<html><head><title>{html.escape(title)}</title></head>"
-            f"<body><h1>{html.escape(title)}</h1>\n{anchors}</body></html>\n").encode("utf-8")
+            f"<body><h1>{html.escape(title)}</h1>\n{anchors}</body></html>\n").encode()
 
 
 def routed_index_app(folder_for: Callable[[str], Path | None], projects: Callable[[], Iterable[str]]) -> WsgiApp:

@@ -16,7 +16,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from seclab.topics.supply_chain.advisories import entries_for, affects, load_advisories
+from seclab.topics.supply_chain.advisories import affects, entries_for, load_advisories
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
