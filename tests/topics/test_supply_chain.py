@@ -274,7 +274,7 @@ def test_real_pip_falls_for_dependency_confusion_and_not_for_the_owned_index(tmp
     assert confused.returncode == 0 and indexes.installed_version(tmp_path / "confused", "acme-billing") == "99.0.0"
     assert safe.returncode == 0 and indexes.installed_version(tmp_path / "safe", "acme-billing") == "1.2.0"
     ran = commands.import_package(tmp_path, "confused", "acme_billing")
-    assert ran.returncode == 0 and "public index (attacker) 99.0.0" in ran.stdout
+    assert ran.returncode == 0 and "attacker's code from the public index 99.0.0" in ran.stdout
     assert (tmp_path / indexes.MARKER_NAME).exists()
 
 

@@ -105,21 +105,22 @@ def honest_module(package: str, version: str) -> str:
     return f'"""{package}: the real thing."""\n\nORIGIN = "{package} as its authors built it"\nVERSION = "{version}"\n'
 
 
-def payload_module(package: str, version: str, drop_folder: Path, marker_name: str) -> str:
+def payload_module(package: str, version: str, drop_folder: Path, marker_name: str,
+                   where: str = "the public index") -> str:
     """An ``__init__.py`` whose import writes a marker into ``drop_folder``: the stand-in for a malicious payload.
 
     A real payload would send the user's keys and tokens away; this one only leaves a
-    note saying that it ran, and as whom.
+    note saying that it ran, from ``where``, and as whom.
     """
     marker = str(drop_folder / marker_name)
     return (
-        f'"""Not the real {package}: a package uploaded by an attacker."""\n'
+        f'"""Not the real {package}: planted by an attacker."""\n'
         "import getpass\n"
         "import pathlib\n\n"
-        'ORIGIN = "public index (attacker)"\n'
+        f'ORIGIN = "attacker\'s code from {where}"\n'
         f'VERSION = "{version}"\n'
         f"pathlib.Path({marker!r}).write_text(\n"
-        f'    f"{package} {{VERSION}} from the public index ran as user {{getpass.getuser()!r}}\\n")\n'
+        f'    f"{package} {{VERSION}} from {where} ran as user {{getpass.getuser()!r}}\\n")\n'
     )
 
 
