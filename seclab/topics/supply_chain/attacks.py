@@ -174,7 +174,7 @@ RESOLVE_CASES: list[dict[str, Any]] = [
      "public": targets.publish(targets.PUBLIC_INDEX, "acme-auth", "2.1.0.post1"), "internal_names": _INTERNAL_NAMES},
     {"part": "attack", "category": "no-fallback", "name": "acme-payroll", "internal": targets.INTERNAL_INDEX,
      "public": {"acme-payroll": ["1.0.0"]}, "internal_names": [*_INTERNAL_NAMES, "acme-payroll"]},
-    {"part": "attack", "category": "names", "name": "ACME_Billing", "internal": {"acme-billing": ["1.2.0"]},
+    {"part": "attack", "category": "index-names", "name": "ACME_Billing", "internal": {"acme-billing": ["1.2.0"]},
      "public": {"Acme.Billing": ["99.0.0"]}, "internal_names": ["acme-billing"]},
     {"part": "attack", "category": "invalid-versions", "name": "acme-billing",
      "internal": {"acme-billing": ["1.2.0", "latest", "v9000-final"]}, "public": {},

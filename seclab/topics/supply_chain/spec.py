@@ -87,6 +87,8 @@ HINTS = {
     "confusion": "Never look at the public index for an internal name, however high the public version is.",
     "no-fallback": "An internal name missing from the internal index is an error (ValueError), not a reason to "
                    "try the public index: that fallback is exactly what the attacker waits for.",
+    "index-names": "Normalise the name, every key of both indexes and every entry of internal_names with "
+                   "canonicalize_name before comparing: ACME_Billing, Acme.Billing and acme-billing are one project.",
     "invalid-versions": "Skip strings that are not valid PEP 440 versions (Version raises InvalidVersion).",
 }
 
