@@ -75,8 +75,12 @@ def _tidy(text: str, folder: Path) -> str:
 
 def pip_install(folder: Path, target: str, arguments: Sequence[str | Path],
                 env: Mapping[str, str] | None = None) -> CommandResult:
-    """``pip install --isolated --no-cache-dir --target <target> …`` in ``folder`` (offline unless told an index)."""
-    return run_tool("pip", ["install", "--isolated", "--no-cache-dir", "--no-color", "--progress-bar", "off",
+    """``pip install --isolated --no-cache-dir --target <target> …`` in ``folder``.
+
+    ``--isolated`` ignores the user's pip configuration and ``PIP_*`` variables, so pip
+    looks only where ``arguments`` say (``--no-index --find-links`` or a loopback index).
+    """
+    return run_tool("pip", ["install", "--isolated", "--disable-pip-version-check", "--no-cache-dir",
                             "--target", target, *arguments], folder, env)
 
 
