@@ -135,8 +135,8 @@ def _index_app(which: str) -> Callable[[], Any]:
 
 
 SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {
-    "osv-snapshot": ("OSV query API answering from the course's advisory snapshot (pip-audit -s osv --osv-url)",
+    "osv-snapshot": ("OSV query API over the course's advisory snapshot, for pip-audit -s osv --osv-url (lesson 06)",
                      _osv_app),
-    "acme-internal-index": ("ACME's internal package index (PEP 503 simple API, /simple/)", _index_app("internal")),
-    "public-index": ("a stand-in public index where an attacker published acme-billing 99.0.0", _index_app("public")),
+    "acme-internal-index": ("ACME's internal package index, PEP 503 simple API at /simple/ (lesson 06)", _index_app("internal")),
+    "public-index": ("a stand-in public index where an attacker published acme-billing 99.0.0 (lesson 06)", _index_app("public")),
 }
