@@ -1,0 +1,16 @@
+"""Software and Data Integrity Failures: the public payloads and the attack drivers that judge success."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from seclab.attacks import AttackResult
+
+#: TODO: the public payloads (the hidden ones are in autograder/hidden/08_integrity.json)
+PAYLOADS: list[Any] = []
+
+
+def attack(feature: Callable[[Any], Any]) -> AttackResult:
+    """Fire the public payloads at ``feature``; ``succeeded`` when the damage happened."""
+    raise NotImplementedError("lesson 08: write this in seclab/topics/integrity/attacks.py")
