@@ -53,9 +53,11 @@ def format_report(target: str, results: list[CaseResult]) -> str:
     exercise, _, _name = target.partition(".")
     spec = load_spec(exercise)
     lines = []
-    if any("NotImplementedError" in r.outcome.get("raised", ()) for r in results):
+    if any(_not_written(r.outcome) and not r.case.needs for r in results):
         return (f"✗ {target}: not written yet. Replace `raise NotImplementedError()` in its cell "
                 "with your code, run that cell, then run check again.")
+    waiting = [r for r in results if r.case.needs and _not_written(r.outcome)]
+    results = [r for r in results if not (r.case.needs and _not_written(r.outcome))]
     for part_name in dict.fromkeys(r.part for r in results):
         part_results = [r for r in results if r.part == part_name]
         passed = sum(r.passed for r in part_results)
@@ -69,9 +71,17 @@ def format_report(target: str, results: list[CaseResult]) -> str:
             lines.append(f"    … and {len(failures) - _SHOWN_FAILURES} more")
         for category in dict.fromkeys(f.case.category for f in failures):
             lines.append(f"    Hint: {spec.HINTS.get(category, 'Re-read the task.')}")
-    if all(r.passed for r in results):
+    if waiting:
+        others = " and ".join(sorted({name for r in waiting for name in r.case.needs}))
+        lines.append(f"… {len(waiting)} more checks also call {others}, which is not written yet: "
+                     "write it, run its cell, then run this check again.")
+    elif all(r.passed for r in results):
         lines.append("All public checks pass. The grader also tries hidden attacks, so keep it general.")
     return "\n".join(lines)
+
+
+def _not_written(outcome: dict[str, Any]) -> bool:
+    return "NotImplementedError" in outcome.get("raised", ()) or outcome.get("error") == "missing"
 
 
 def check(target: str, function: Callable[..., Any]) -> None:
