@@ -23,7 +23,7 @@ from seclab.spec import Case, Expectation
 
 @dataclass(frozen=True)
 class Replay:
-    """What one replay did: the call's outcome and the names of the files left in its folder."""
+    """What one replay did: the call's outcome and the names of the regular files left in its folder."""
 
     outcome: Outcome
     files: frozenset[str]
@@ -31,6 +31,9 @@ class Replay:
 
 def replay_in_sandbox(exercise: str, module: str, function: str, args: list[Any]) -> Replay:
     """Call ``module.function(*args)`` in a fresh grading sandbox, working in a fresh empty folder.
+
+    Returns the outcome (plain data, as ``Sandbox.call`` gives it) and the names of the
+    regular files (not folders or links) in that folder once the sandbox has stopped.
 
     ``module`` is trusted course code (e.g. ``seclab.topics.integrity.targets``), ``args``
     plain JSON data such as the recorded payload. The call gets the sandbox's time
@@ -44,5 +47,5 @@ def replay_in_sandbox(exercise: str, module: str, function: str, args: list[Any]
                                    f"{box.load_failure or box.cell_errors}")
             outcome = box.call(Case("replay", "replay", "replay", tuple(args),
                                     Expectation(lambda _outcome: True, "anything")))
-        files = frozenset(path.name for path in Path(folder).iterdir())
+        files = frozenset(path.name for path in Path(folder).iterdir() if path.is_file() and not path.is_symlink())
     return Replay(outcome, files)

@@ -132,6 +132,21 @@ class PartnerFailed(RuntimeError):
     """The other function a case needs failed, so this case cannot judge its own function."""
 
 
+class PreparationFailed(RuntimeError):
+    """The grader's own preparation of a case failed (a corpus or spec bug, never the learner's).
+
+    Raised instead of whatever went wrong, so that a ValueError of ours can never pass
+    for the ValueError a case expects from the learner's code.
+    """
+
+
+def _prepare(make: Callable[[], Any]) -> Any:
+    try:
+        return make()
+    except Exception as error:
+        raise PreparationFailed(f"{type(error).__name__}: {error}") from error
+
+
 def key_of(label: str) -> bytes:
     """The HMAC key a case's label stands for (``hex:...`` gives the bytes themselves)."""
     if label.startswith("hex:"):
@@ -139,10 +154,10 @@ def key_of(label: str) -> bytes:
     return hashlib.sha256(label.encode("utf-8")).digest()
 
 
-def _wrong_key(key: bytes, label: str, variant: str) -> bytes:
+def _wrong_key(key: bytes, variant: str) -> bytes:
     """A key other than ``key``. (HMAC treats ``key`` and ``key + b"\\0"`` alike, so that is not one.)"""
     variants = {
-        "other": lambda: key_of(label + " (someone else's)"),
+        "other": lambda: hashlib.sha256(b"someone else's key for " + key).digest(),
         "bit-flip": lambda: bytes([key[0] ^ 1]) + key[1:],
         "drop-first-byte": lambda: key[1:],
         "prefixed": lambda: b"k" + key,
@@ -242,13 +257,13 @@ def _splice(namespace: dict[str, Any], first: dict[str, Any], second: dict[str, 
 
 
 def _wrong_key_case(namespace: dict[str, Any], data: dict[str, Any], label: str, variant: str) -> Any:
-    key = key_of(label)
+    key, wrong = _prepare(lambda: (key_of(label), _wrong_key(key_of(label), variant)))
     token = _call_partner(namespace, "sign", data, key)
-    return namespace["unsign"](token, _wrong_key(key, label, variant))
+    return namespace["unsign"](token, wrong)
 
 
 def _unsign_raw(namespace: dict[str, Any], token: str, label: str) -> Any:
-    return namespace["unsign"](token, key_of(label))
+    return namespace["unsign"](token, _prepare(lambda: key_of(label)))
 
 
 def _timing(namespace: dict[str, Any], data: dict[str, Any], label: str) -> dict[str, int]:
@@ -283,25 +298,27 @@ def _timing(namespace: dict[str, Any], data: dict[str, Any], label: str) -> dict
 # --- load_profile -------------------------------------------------------------------------------
 
 def _utf8(namespace: dict[str, Any], text: str) -> Any:
-    return namespace["load_profile"](text.encode("utf-8"))
+    return namespace["load_profile"](_prepare(lambda: text.encode("utf-8")))
 
 
 def _raw_hex(namespace: dict[str, Any], raw_hex: str) -> Any:
-    return namespace["load_profile"](bytes.fromhex(raw_hex))
+    return namespace["load_profile"](_prepare(lambda: bytes.fromhex(raw_hex)))
 
 
 def _deep(namespace: dict[str, Any], before: str, opener: str, closer: str, depth: int, after: str) -> Any:
-    return namespace["load_profile"]((before + opener * depth + closer * depth + after).encode("utf-8"))
+    raw = _prepare(lambda: (before + opener * depth + closer * depth + after).encode("utf-8"))
+    return namespace["load_profile"](raw)
 
 
 def _runs_nothing(namespace: dict[str, Any], raw_hex: str) -> dict[str, Any]:
     """Call load_profile in a fresh empty folder; report how it ended and which files appeared there."""
+    raw = _prepare(lambda: bytes.fromhex(raw_hex))
     folder = tempfile.mkdtemp(prefix="seclab-load-profile-")
     previous = os.getcwd()
     try:
         os.chdir(folder)
         try:
-            namespace["load_profile"](bytes.fromhex(raw_hex))
+            namespace["load_profile"](raw)
             raised: list[str] = []
         except Exception as error:  # the learner's code may raise anything
             raised = [klass.__name__ for klass in type(error).__mro__]
@@ -334,15 +351,17 @@ def _signed_update(namespace: dict[str, Any], manifest: Any, installed: str, mod
         return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     release, attacker = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    sent = _manifest_bytes(manifest)
+    sent = _prepare(lambda: _manifest_bytes(manifest))
     signature, public_key = release.sign(sent), raw_public(release)
-    if mode == "edited-after-signing":
-        edited = json.loads(sent)
-        edited["url"] = "https://evil.example.net/backdoor.whl"
-        sent = json.dumps(edited, indent=1).encode()
+
+    def edited() -> bytes:
+        changed = json.loads(sent)
+        changed["url"] = "https://evil.example.net/backdoor.whl"
+        return json.dumps(changed, indent=1).encode()
+
     changes: dict[str, Callable[[], tuple[bytes, bytes, bytes]]] = {
         "release": lambda: (sent, signature, public_key),
-        "edited-after-signing": lambda: (sent, signature, public_key),
+        "edited-after-signing": lambda: (edited(), signature, public_key),
         "other-signer": lambda: (sent, attacker.sign(sent), public_key),
         "wrong-public-key": lambda: (sent, signature, raw_public(attacker)),
         "whitespace-after-signing": lambda: (sent + b" ", signature, public_key),
@@ -360,7 +379,8 @@ def _signed_update(namespace: dict[str, Any], manifest: Any, installed: str, mod
         "zero-public-key": lambda: (sent, signature, bytes(32)),
         "hex-public-key": lambda: (sent, signature, public_key.hex().encode()),
     }
-    return namespace["check_update"](*changes[mode](), installed)
+    arguments = _prepare(changes[mode])
+    return namespace["check_update"](*arguments, installed)
 
 
 FIXTURES: dict[str, Callable[[], list[Any]]] = {}

@@ -20,7 +20,7 @@ import binascii
 import hashlib
 import hmac
 import json
-import pickle  # the vulnerable twin's cookie format; never used on data from elsewhere  # nosec B403
+import pickle  # the pickle twin's cookie format, vulnerable on purpose  # nosec B403
 import secrets
 import subprocess  # runs pip with a fixed argv, no shell  # nosec B404
 import sys
@@ -383,10 +383,10 @@ class PipResult:
 def pip_dry_run(requirements: Path, wheels: Path) -> PipResult:
     """``pip install --dry-run -r requirements`` from the local folder ``wheels`` only (no index, no network)."""
     argv = [sys.executable, "-m", "pip", "install", "--dry-run", "--isolated", "--no-index", "--no-deps",
-            "--no-cache-dir", "--disable-pip-version-check", "--find-links", str(wheels), "-r", str(requirements)]
+            "--no-cache-dir", "--disable-pip-version-check", "--no-color", "--find-links", str(wheels), "-r", str(requirements)]
     completed = subprocess.run(argv, capture_output=True, text=True, check=False,  # fixed argv  # nosec B603
                                timeout=120)
-    lines = [line.strip() for line in (completed.stdout + completed.stderr).splitlines() if line.strip()]
+    lines = [line.rstrip() for line in (completed.stdout + completed.stderr).splitlines() if line.strip()]
     return PipResult(completed.returncode == 0, "\n".join(lines[-4:]))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import io
-import pickletools
+import pickletools  # disassembles payloads without running them  # nosec B403
 import secrets
 from dataclasses import dataclass
 from typing import Any
