@@ -35,3 +35,12 @@ def test_a_replay_that_fails_or_hangs_only_reports_it():
 def test_only_regular_files_count():
     made = replay_in_sandbox(EXERCISE, "os", "mkdir", ["a-folder"])
     assert made.outcome == {"value": None} and made.files == frozenset()
+
+
+def test_a_replay_that_cannot_load_is_a_setup_error_not_a_failed_exploit():
+    import pytest
+
+    from seclab.errors import GradingSetupError
+
+    with pytest.raises(GradingSetupError):
+        replay_in_sandbox(EXERCISE, "os", "no_such_function", [])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seclab.errors import GradingSetupError
 from seclab.grading.runner import Sandbox
 from seclab.outcomes import Outcome
 from seclab.spec import Case, Expectation
@@ -38,12 +39,13 @@ def replay_in_sandbox(exercise: str, module: str, function: str, args: list[Any]
     ``module`` is trusted course code (e.g. ``seclab.topics.integrity.targets``), ``args``
     plain JSON data such as the recorded payload. The call gets the sandbox's time
     limit; a payload that hangs or ends the process only ends its replay.
+    GradingSetupError when the replay itself cannot be loaded (a broken installation).
     """
     with tempfile.TemporaryDirectory(prefix="seclab-replay-") as folder:
         program = [f"import os\nfrom {module} import {function} as replay\nos.chdir({folder!r})\n"]
         with Sandbox(exercise, program) as box:
             if box.load_failure is not None or box.cell_errors:
-                raise RuntimeError(f"the replay of {module}.{function} could not load: "
+                raise GradingSetupError(f"the replay of {module}.{function} could not load: "
                                    f"{box.load_failure or box.cell_errors}")
             outcome = box.call(Case("replay", "replay", "replay", tuple(args),
                                     Expectation(lambda _outcome: True, "anything")))

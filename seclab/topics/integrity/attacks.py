@@ -219,8 +219,9 @@ def time_comparisons(size: int = 1 << 20, rounds: int = 7, calls: int = 50) -> C
         return left == right
 
     slow_calls = max(1, calls // 10)  # compare_digest always reads everything: fewer calls give a clear timing
-    cases = [(equals, first, calls), (equals, last, calls),
-             (hmac.compare_digest, first, slow_calls), (hmac.compare_digest, last, slow_calls)]
+    cases: list[tuple[Callable[[bytes, bytes], bool], bytes, int]] = [
+        (equals, first, calls), (equals, last, calls),
+        (hmac.compare_digest, first, slow_calls), (hmac.compare_digest, last, slow_calls)]
     best = [float("inf")] * len(cases)
     for _ in range(rounds):
         for index, (compare, other, repeat) in enumerate(cases):
