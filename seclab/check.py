@@ -15,7 +15,7 @@ from typing import Any
 
 from seclab.answers import AnswersFileError, record
 from seclab.outcomes import run_case
-from seclab.spec import Case, load_spec
+from seclab.spec import Case, describe_outcome, load_spec
 
 _SHOWN_FAILURES = 3
 
@@ -53,11 +53,11 @@ def format_report(target: str, results: list[CaseResult]) -> str:
     exercise, _, _name = target.partition(".")
     spec = load_spec(exercise)
     lines = []
-    if any("NotImplementedError" in r.outcome.get("raised", ()) for r in results):
-        needed = sorted({name for r in results for name in r.case.needs})
-        also = f" (or {' / '.join(needed)}, which its checks use, is not)" if needed else ""
-        return (f"✗ {target}: not written yet{also}. Replace `raise NotImplementedError()` in its cell "
+    if any(_not_written(r.outcome) and not r.case.needs for r in results):
+        return (f"✗ {target}: not written yet. Replace `raise NotImplementedError()` in its cell "
                 "with your code, run that cell, then run check again.")
+    waiting = [r for r in results if r.case.needs and _not_written(r.outcome)]
+    results = [r for r in results if not (r.case.needs and _not_written(r.outcome))]
     for part_name in dict.fromkeys(r.part for r in results):
         part_results = [r for r in results if r.part == part_name]
         passed = sum(r.passed for r in part_results)
@@ -65,15 +65,23 @@ def format_report(target: str, results: list[CaseResult]) -> str:
         lines.append(f"{mark} {spec.PARTS[part_name].title}: {passed}/{len(part_results)}")
         failures = [r for r in part_results if not r.passed]
         for failure in failures[:_SHOWN_FAILURES]:
-            lines.append(f"    {failure.case.shown_call()} {failure.case.expect.what_happened(failure.outcome)};"
+            lines.append(f"    {failure.case.shown_call()} {describe_outcome(failure.outcome)};"
                          f" expected: {failure.case.expect.describe}")
         if len(failures) > _SHOWN_FAILURES:
             lines.append(f"    … and {len(failures) - _SHOWN_FAILURES} more")
         for category in dict.fromkeys(f.case.category for f in failures):
             lines.append(f"    Hint: {spec.HINTS.get(category, 'Re-read the task.')}")
-    if all(r.passed for r in results):
+    if waiting:
+        others = " and ".join(sorted({name for r in waiting for name in r.case.needs}))
+        lines.append(f"… {len(waiting)} more checks also call {others}, which is not written yet: "
+                     "write it, run its cell, then run this check again.")
+    elif all(r.passed for r in results):
         lines.append("All public checks pass. The grader also tries hidden attacks, so keep it general.")
     return "\n".join(lines)
+
+
+def _not_written(outcome: dict[str, Any]) -> bool:
+    return "NotImplementedError" in outcome.get("raised", ()) or outcome.get("error") == "missing"
 
 
 def check(target: str, function: Callable[..., Any]) -> None:
