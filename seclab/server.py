@@ -26,6 +26,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from seclab.errors import ResponseTooLarge
 
 LOOPBACK = "127.0.0.1"
+# How often a serving thread looks for shutdown: closing a server waits up to this long.
+_POLL_SECONDS = 0.05
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -44,7 +46,8 @@ def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) ->
     """
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=_QuietHandler,
                          ssl_context=ssl_context)
-    thread = threading.Thread(target=server.serve_forever, name="seclab-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": _POLL_SECONDS},
+                              name="seclab-server", daemon=True)
     thread.start()
     scheme = "https" if ssl_context else "http"
     try:
@@ -64,7 +67,8 @@ def serve_handler(handler: Callable[..., BaseHTTPRequestHandler], port: int = 0)
     """
     server = ThreadingHTTPServer((LOOPBACK, port), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="seclab-http-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": _POLL_SECONDS},
+                              name="seclab-http-server", daemon=True)
     thread.start()
     try:
         yield f"http://{LOOPBACK}:{server.server_port}"

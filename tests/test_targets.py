@@ -80,3 +80,18 @@ def test_cli_serves_target_on_loopback(name):
 def test_cli_lists_targets():
     listed = subprocess.run([sys.executable, "-m", "seclab.targets", "list"], capture_output=True, text=True, check=True)
     assert all(name in listed.stdout for name in TARGETS)
+
+
+def test_closing_a_server_is_quick():
+    """Lessons open and close many servers: leaving a ``serve`` block must not wait half a second."""
+    from seclab.server import serve
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b""]
+
+    started = time.perf_counter()
+    for _ in range(5):
+        with serve(app):
+            pass
+    assert (time.perf_counter() - started) / 5 < 0.25
