@@ -10,7 +10,7 @@ PYTEST_WORKERS ?= 2
 # nbgrader calls alembic from PATH: put the venv first for every recipe.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help lab test check release nav lesson grade bench-grading lock clean
+.PHONY: help lab test check release nav lesson grade bench-grading lock clean hub hub-user
 
 help:
 	@echo "make lab      set up .venv and open the course in JupyterLab"
@@ -21,6 +21,8 @@ help:
 	@echo "make lesson N=05 FUNCTIONS=\"f g\"  scaffold planned lesson 05: notebook, topic package, exercise, tests"
 	@echo "make grade ASSIGNMENT=03_injection   grade every submission in autograder/submitted (parallel)"
 	@echo "make bench-grading [SUBMISSIONS=60]  class grading vs serial nbgrader autograde"
+	@echo "make hub      (root) set up and start a JupyterHub class on 127.0.0.1 [HUB_ROOT=/srv/safer-python]"
+	@echo "make hub-user NAME=ada [ROLE=instructor]   (root) add a learner or instructor account to the class"
 	@echo "make lock     re-pin requirements.txt from requirements.in and sync environment.yml"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -42,18 +44,19 @@ test: $(STAMP) check
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 tests notebooks
 
 check: $(STAMP)
-	$(BIN)/ruff check seclab tests autograder/nbgrader_config.py
+	$(BIN)/ruff check seclab tests deploy autograder/nbgrader_config.py
 	$(BIN)/mypy
-	$(BIN)/bandit -q -r seclab -c pyproject.toml
+	$(BIN)/bandit -q -r seclab deploy -c pyproject.toml
 
 release: $(STAMP)
 	$(BIN)/python -m seclab.release
 
 ASSIGNMENT ?=
+COURSE ?= autograder
 SUBMISSIONS ?= 60
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=03_injection"; exit 2; }
-	$(BIN)/python -m seclab.grading.classroom $(ASSIGNMENT) --course-dir autograder
+	$(BIN)/python -m seclab.grading.classroom $(ASSIGNMENT) --course-dir $(COURSE)
 
 bench-grading: $(STAMP)
 	$(BIN)/python -m seclab.grading.bench --n $(SUBMISSIONS)
@@ -66,6 +69,17 @@ FUNCTIONS ?=
 lesson: $(STAMP)
 	@test -n "$(N)" -a -n "$(FUNCTIONS)" || { echo 'usage: make lesson N=05 FUNCTIONS="security_headers app_config" [ARGS="--title ... --topic ... --no-exploit"]'; exit 2; }
 	$(BIN)/python -m seclab.scaffold $(N) --functions $(FUNCTIONS) $(ARGS)
+
+HUB_ROOT ?= /srv/safer-python
+hub: $(STAMP)
+	$(BIN)/python deploy/jupyterhub/hub.py setup --root $(HUB_ROOT) $(HUB_ARGS)
+	$(BIN)/python deploy/jupyterhub/hub.py start --root $(HUB_ROOT)
+
+NAME ?=
+ROLE ?= learner
+hub-user: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make hub-user NAME=ada [ROLE=instructor]"; exit 2; }
+	$(BIN)/python deploy/jupyterhub/hub.py add-user $(NAME) --root $(HUB_ROOT) $(if $(filter instructor,$(ROLE)),--instructor,)
 
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
