@@ -50,7 +50,7 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _graded_in_pools(course: Path, assignment: str, work: dict[str, dict[str, bytes]], workers: int,
-                     cell_seconds: float, confined: bool) -> Iterator[SubmissionResult]:
+                     cell_seconds: float, submission_seconds: float, confined: bool) -> Iterator[SubmissionResult]:
     """Grade ``work`` (student -> validated files) in worker pools; a broken or stuck pool is rebuilt.
 
     A submission in flight when a pool broke is tried once more; if it breaks a pool again
@@ -59,12 +59,13 @@ def _graded_in_pools(course: Path, assignment: str, work: dict[str, dict[str, by
     queue = list(work)
     tries: Counter[str] = Counter()
     context = get_context("fork")
-    stall = policy.SUBMISSION_SECONDS + _POOL_GRACE_SECONDS
+    stall = submission_seconds + _POOL_GRACE_SECONDS
     while queue:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker,
                                    initargs=(confined,))
         pending: dict[Future[SubmissionResult], str] = {
-            pool.submit(grade_submission, str(course), assignment, student, work[student], cell_seconds): student
+            pool.submit(grade_submission, str(course), assignment, student, work[student], cell_seconds,
+                        submission_seconds): student
             for student in queue}
         queue = []
         try:
@@ -100,7 +101,8 @@ def _graded_in_pools(course: Path, assignment: str, work: dict[str, dict[str, by
 
 
 def grade_class(course: Path, assignment: str, workers: int | None = None, feedback: bool = True,
-                cell_seconds: float = policy.KERNEL.seconds, unconfined: bool = False) -> list[SubmissionResult]:
+                cell_seconds: float = policy.KERNEL.seconds, unconfined: bool = False,
+                submission_seconds: float = policy.SUBMISSION_SECONDS) -> list[SubmissionResult]:
     """Grade every submission of ``assignment``; prints progress and returns the outcomes.
 
     ConfinementError when learner code cannot be confined here, unless ``unconfined``;
@@ -132,7 +134,8 @@ def grade_class(course: Path, assignment: str, workers: int | None = None, feedb
 
     work = {student: found.files for student, found in intakes.items()}
     with records.quiet_sqlalchemy(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for outcome in _graded_in_pools(course, assignment, work, workers, cell_seconds, confined):
+        for outcome in _graded_in_pools(course, assignment, work, workers, cell_seconds, submission_seconds,
+                                        confined):
             student = outcome.student
             for note in intakes[student].refused:
                 outcome.flag(note)
@@ -140,11 +143,21 @@ def grade_class(course: Path, assignment: str, workers: int | None = None, feedb
                 earlier = records.earlier_score(gradebook, assignment, student)
                 outcome.notes.append("earlier grade kept: " + (f"{earlier[0]:g}/{earlier[1]:g}" if earlier
                                                                 else "none"))
-            elif outcome.status == "failed" and not outcome.notebooks:
-                records.record_failure(gradebook, assignment, outcome, intakes[student].files)
             else:
-                records.record_outcome(gradebook, course, assignment, outcome, intakes[student].files,
-                                       digests[student])
+                try:
+                    if outcome.status == "failed" and not outcome.notebooks:
+                        records.record_failure(gradebook, assignment, outcome, intakes[student].files)
+                    else:
+                        records.record_outcome(gradebook, course, assignment, outcome, intakes[student].files,
+                                               digests[student])
+                except Exception as error:  # e.g. a grade cell the gradebook does not know
+                    gradebook.db.rollback()
+                    outcome.notebooks.clear()
+                    outcome.flag(f"could not be recorded ({type(error).__name__}: {str(error)[:200]}); "
+                                 "nothing was recorded", "error")
+                    earlier = records.earlier_score(gradebook, assignment, student)
+                    outcome.notes.append("earlier grade kept: " + (f"{earlier[0]:g}/{earlier[1]:g}" if earlier
+                                                                    else "none"))
             outcomes.append(outcome)
             score = "not graded" if outcome.status == "error" else f"{outcome.score:g}/{outcome.max_score:g}"
             print(f"[{len(outcomes)}/{len(todo)}] {student}: {score}"

@@ -1,6 +1,7 @@
-"""usage: python -m seclab.grading.cli [-h] [--course-dir COURSE_DIR] [--workers WORKERS] [--no-feedback]
-                             [--cell-timeout CELL_TIMEOUT] [--unconfined]
-                             assignment
+"""usage: python -m seclab.grading.cli [-h] [--course-dir COURSE_DIR] [--workers WORKERS]
+                                    [--no-feedback] [--cell-timeout CELL_TIMEOUT]
+                                    [--submission-timeout SUBMISSION_TIMEOUT] [--unconfined]
+                                    assignment
 
 Grade every submission of one assignment (``make grade ASSIGNMENT=03_injection``).
 
@@ -29,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
     made.add_argument("--workers", type=int, default=None, help="parallel workers (default: all cores)")
     made.add_argument("--no-feedback", action="store_true", help="skip generate_feedback and export")
     made.add_argument("--cell-timeout", type=float, default=policy.KERNEL.seconds, help="seconds per cell")
+    made.add_argument("--submission-timeout", type=float, default=policy.SUBMISSION_SECONDS,
+                      help="seconds per submission, everything included")
     made.add_argument("--unconfined", action="store_true",
                       help="grade even where student code cannot be confined (practice only)")
     return made
@@ -40,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         outcomes = grade_class(args.course_dir, args.assignment, args.workers, feedback=not args.no_feedback,
-                               cell_seconds=args.cell_timeout, unconfined=args.unconfined)
+                               cell_seconds=args.cell_timeout, unconfined=args.unconfined,
+                               submission_seconds=args.submission_timeout)
     except ConfinementError as error:
         print(f"refusing to grade: {error}\n(to confine student code, {policy.INSTALL_HINT})", file=sys.stderr)
         return 3

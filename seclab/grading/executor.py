@@ -61,12 +61,13 @@ class Kernel:
         return process
 
     def run(self, cells: list[str], files: dict[str, bytes], folder: str, cell_seconds: float,
-            preset: dict[str, Any], seconds: float = policy.SUBMISSION_SECONDS) -> Executed:
+            preset: dict[str, Any], seconds: float | None = None) -> Executed:
         """Execute ``cells`` in a fresh private folder holding ``files``; KernelLost after ``seconds``."""
         if self._process is None or self._process.poll() is not None:
             self._process = self._start()
         process = self._process
         assert process.stdin is not None and process.stdout is not None  # noqa: S101  # nosec B101
+        seconds = policy.SUBMISSION_SECONDS if seconds is None else seconds
         uid = policy.next_uid() if self.confined and policy.own_user() else None
         request = {"cells": cells, "folder": folder, "uid": uid, "cell_seconds": cell_seconds,
                    "confined": self.confined, "preset": preset,

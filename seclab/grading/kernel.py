@@ -34,7 +34,9 @@ from typing import Any
 
 from seclab.grading import policy
 
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+#: the largest reply to the grader, and the largest message of one cell (more ends the cell)
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+MAX_CELL_MESSAGE_BYTES = 8 * 1024 * 1024
 ANSWERS_FILE = "seclab_answers.json"
 
 
@@ -127,7 +129,7 @@ def _child(cells: list[str], start: int, replay: list[int], fd: int, cell_second
     os._exit(0)
 
 
-def read_message(fd: int, deadline: float | None) -> dict[str, Any] | None:
+def read_message(fd: int, deadline: float | None, limit: int = MAX_MESSAGE_BYTES) -> dict[str, Any] | None:
     """The next length-prefixed JSON object from ``fd``; None at end of file, on time-out or damage."""
     buffer = b""
     needed = 4
@@ -148,7 +150,7 @@ def read_message(fd: int, deadline: float | None) -> dict[str, Any] | None:
             if length is None:
                 length = struct.unpack("!I", buffer)[0]
                 needed, buffer = length, b""
-                if length == 0 or length > MAX_MESSAGE_BYTES:
+                if length == 0 or length > limit:
                     return None
             else:
                 try:
@@ -229,7 +231,7 @@ def _run_cells(request: dict[str, Any], workdir: str) -> tuple[list[list[dict[st
         try:
             while index < len(cells):
                 budget = cell_seconds + 10 + (30 if index == start else 0)
-                message = read_message(read_fd, time.monotonic() + budget)
+                message = read_message(read_fd, time.monotonic() + budget, MAX_CELL_MESSAGE_BYTES)
                 if message is None or message.get("index") != index:
                     break
                 outputs = message.get("outputs", [])

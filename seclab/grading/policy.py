@@ -149,7 +149,8 @@ def _system_mounts() -> list[str]:
     return args
 
 
-def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setuid: bool = False) -> list[str]:
+def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setuid: bool = False,
+                 chdir: str = "/") -> list[str]:
     """The ``bwrap … --`` prefix of a confined command.
 
     As root, the command starts as root *inside* the sandbox with no capabilities but
@@ -175,6 +176,7 @@ def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setu
         args += ["--ro-bind", path, path]
     for path in writable:
         args += ["--bind", path, path]
+    args += ["--chdir", chdir]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         if keep_setuid:
@@ -244,4 +246,4 @@ def give_to(path: str | Path, uid: int | None) -> None:
     """Make ``path`` (a sandbox's own folder) writable by ``uid`` (root only)."""
     if uid is not None and os.geteuid() == 0:
         os.chown(path, uid, uid)
-        os.chmod(path, 0o700)
+        os.chmod(path, 0o711)  # bwrap enters it before it drops to uid; others cannot list it

@@ -80,13 +80,28 @@ def _submission(gradebook: Any, assignment: str, student: str, files: dict[str, 
 def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: SubmissionResult,
                    files: dict[str, bytes], digest: str) -> None:
     """Write autograded/, the gradebook and the done-marker for one graded submission."""
-    import nbformat
-    from nbgrader.preprocessors import LimitOutput
-
     _submission(gradebook, assignment, outcome.student, files)
     target = course / "autograded" / outcome.student / assignment
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+    try:
+        _stage(gradebook, course, assignment, outcome, files, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(staging, target)
+    submission = gradebook.find_submission(assignment, outcome.student)
+    outcome.score, outcome.max_score = submission.score, submission.max_score
+    mark_graded(course, assignment, outcome.student, digest)
+
+
+def _stage(gradebook: Any, course: Path, assignment: str, outcome: SubmissionResult, files: dict[str, bytes],
+           staging: Path) -> None:
+    import nbformat
+    from nbgrader.preprocessors import LimitOutput
+
     for name, data in files.items():
         if not name.endswith(".ipynb"):
             (staging / name).write_bytes(data)
@@ -98,12 +113,6 @@ def record_outcome(gradebook: Any, course: Path, assignment: str, outcome: Submi
         notebook, _ = LimitOutput().preprocess(notebook, {})
         _save_grades(gradebook, notebook, assignment, outcome.student, notebook_id)
         nbformat.write(notebook, staging / f"{notebook_id}.ipynb")
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(staging, target)
-    submission = gradebook.find_submission(assignment, outcome.student)
-    outcome.score, outcome.max_score = submission.score, submission.max_score
-    mark_graded(course, assignment, outcome.student, digest)
 
 
 def record_failure(gradebook: Any, assignment: str, outcome: SubmissionResult, files: dict[str, bytes]) -> None:

@@ -79,7 +79,7 @@ class Sandbox:
         self._stderr = open(Path(workdir) / "stderr.log", "ab")  # noqa: SIM115
         command = [sys.executable, "-I", "-m", "seclab.grading.isolated"]
         if self.confined:
-            command = policy.bwrap_prefix(self.limits, [workdir, *self.writable], self.uid) + command
+            command = policy.bwrap_prefix(self.limits, [workdir, *self.writable], self.uid, chdir=workdir) + command
         limits, processes = self.limits, self.uid is not None
         self._process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, cwd=workdir,

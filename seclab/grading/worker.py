@@ -69,11 +69,12 @@ def stop_worker() -> None:
 
 
 def grade_submission(course: str, assignment: str, student: str, files: dict[str, bytes],
-                     cell_seconds: float = policy.KERNEL.seconds) -> SubmissionResult:
+                     cell_seconds: float = policy.KERNEL.seconds,
+                     submission_seconds: float = policy.SUBMISSION_SECONDS) -> SubmissionResult:
     """Worker task: grade the validated ``files`` of one submission; never raises."""
     outcome = SubmissionResult(student)
     try:
-        _grade(Path(course), assignment, files, cell_seconds, outcome)
+        _grade(Path(course), assignment, files, cell_seconds, submission_seconds, outcome)
     except BaseException as error:  # plain data back, whatever happened (nbgrader errors do not pickle)
         from seclab.grading.executor import KernelLost
 
@@ -99,7 +100,7 @@ def _sanitise(notebook: Any, resources: dict[str, Any]) -> Any:
 
 
 def _grade(course: Path, assignment: str, files: dict[str, bytes], cell_seconds: float,
-           outcome: SubmissionResult) -> None:
+           submission_seconds: float, outcome: SubmissionResult) -> None:
     import nbformat
 
     from seclab import grading
@@ -166,7 +167,7 @@ def _grade(course: Path, assignment: str, files: dict[str, bytes], cell_seconds:
             from seclab.grading import worker as this
 
             executed = this._kernel.run([cell.source if cell.cell_type == "code" else "" for cell in notebook.cells],
-                                        kernel_files, assignment, cell_seconds, verdicts)
+                                        kernel_files, assignment, cell_seconds, verdicts, submission_seconds)
             answers = workdir / ANSWERS_FILE
             answers.unlink(missing_ok=True)
             if executed.answers is not None:
