@@ -64,6 +64,10 @@ class ConfinementError(GradingSetupError):
     """Learner code cannot be confined here (no bwrap, no namespaces) and confinement is required."""
 
 
+class KernelLost(GradingSetupError):
+    """The class grader's kernel did not answer within a submission's wall clock, or died."""
+
+
 class NothingToGrade(GradingSetupError):
     """The course root has no such assignment or no submissions of it."""
 

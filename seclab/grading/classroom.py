@@ -169,7 +169,9 @@ def grade_class(course: Path, assignment: str, workers: int | None = None, feedb
     for name in changed:
         print(f"WARNING: {name} changed during grading; find out why and restore it from your copy", flush=True)
     elapsed = time.monotonic() - started
-    if feedback:
+    if feedback and not any((course / "autograded").glob(f"*/{assignment}/*.ipynb")):
+        print("nothing autograded yet: no feedback to generate", flush=True)
+    elif feedback:
         print("generating feedback and exporting grades …", flush=True)
         run_nbgrader(["generate_feedback", assignment, "--force"], course)
         run_nbgrader(["export", "--to", "grades.csv"], course)

@@ -20,13 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from seclab.errors import GradingSetupError
+from seclab.errors import KernelLost
 from seclab.grading import policy
 from seclab.grading.kernel import read_message, send
-
-
-class KernelLost(GradingSetupError):
-    """The kernel did not answer within the submission's wall clock, or died."""
 
 
 @dataclass
@@ -51,7 +47,7 @@ class Kernel:
             command = policy.bwrap_prefix(policy.KERNEL, [], None, keep_setuid=True) + command
         process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=policy.environment("/tmp", kernel=True, confined=self.confined), cwd="/",
+            env=policy.environment(policy.SANDBOX_TMP, kernel=True, confined=self.confined), cwd="/",
             start_new_session=True)
         assert process.stdout is not None  # noqa: S101  # nosec B101 - PIPE above
         ready = read_message(process.stdout.fileno(), time.monotonic() + policy.KERNEL.load_seconds)

@@ -292,7 +292,7 @@ def _clean_up(uid: int | None, workdir: str) -> str | None:
                     except ProcessLookupError:
                         break
                     time.sleep(0.01)
-                for folder in ("/tmp", "/dev/shm"):
+                for folder in (policy.SANDBOX_TMP, policy.SANDBOX_SHM):
                     for name in os.listdir(folder):
                         path = os.path.join(folder, name)
                         if os.path.isdir(path) and not os.path.islink(path):

@@ -38,6 +38,9 @@ SUBMISSION_SECONDS = 600.0
 #: intake limits of a submission folder
 NOTEBOOK_BYTES = 20 * 1024 * 1024
 ANSWERS_BYTES = 1024 * 1024
+#: inside a sandbox: its own empty temporary folders (fresh tmpfs mounts, not the host's)
+SANDBOX_TMP = "/tmp"  # nosec B108 - a private tmpfs inside the sandbox
+SANDBOX_SHM = "/dev/shm"  # nosec B108 - a private tmpfs inside the sandbox
 #: first unprivileged user id handed to sandboxes (each sandbox gets its own)
 UID_BASE = 200_000
 
@@ -75,7 +78,7 @@ VERIFIER_MAX_SKIPPED_CELLS = 3
 def environment(home: str, kernel: bool = False, confined: bool = False) -> dict[str, str]:
     """The whole environment of sandboxed code: no tokens, keys, paths or instructor settings."""
     found = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-             "MALLOC_ARENA_MAX": "2", "TMPDIR": "/tmp" if confined else home}
+             "MALLOC_ARENA_MAX": "2", "TMPDIR": SANDBOX_TMP if confined else home}
     if kernel:
         found.update({"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg"})
     if confined:
@@ -164,9 +167,9 @@ def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setu
     args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "sandbox",
             *_system_mounts(), "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
-    made = {"/", "/tmp", "/dev", "/proc", "/usr", "/etc", "/opt"}
+            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", SANDBOX_TMP,
+            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", SANDBOX_SHM]
+    made = {"/", SANDBOX_TMP, "/dev", "/proc", "/usr", "/etc", "/opt"}
     for path in [*visible_paths(), *writable]:  # parents readable by the sandbox's user, whatever the umask
         for parent in reversed(Path(path).parents):
             if str(parent) not in made and not any(str(parent).startswith(m + "/") for m in ("/usr", "/etc", "/opt")):
@@ -219,7 +222,7 @@ def confinement() -> tuple[bool, str]:
         return False, "setpriv (util-linux) is missing"
     try:
         argv = bwrap_prefix(VERIFIER, [], next_uid()) + [sys.executable, "-I", "-c", "pass"]
-        probe = subprocess.run(argv, capture_output=True, timeout=60, env=environment("/tmp", confined=True),  # noqa: S603  # nosec B603
+        probe = subprocess.run(argv, capture_output=True, timeout=60, env=environment(SANDBOX_TMP, confined=True),  # noqa: S603  # nosec B603
                                check=False, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, f"bwrap could not start: {error}"
@@ -246,4 +249,4 @@ def give_to(path: str | Path, uid: int | None) -> None:
     """Make ``path`` (a sandbox's own folder) writable by ``uid`` (root only)."""
     if uid is not None and os.geteuid() == 0:
         os.chown(path, uid, uid)
-        os.chmod(path, 0o711)  # bwrap enters it before it drops to uid; others cannot list it
+        os.chmod(path, 0o711)  # nosec B103 - bwrap enters it before it drops to uid; others cannot list it

@@ -76,7 +76,7 @@ def grade_submission(course: str, assignment: str, student: str, files: dict[str
     try:
         _grade(Path(course), assignment, files, cell_seconds, submission_seconds, outcome)
     except BaseException as error:  # plain data back, whatever happened (nbgrader errors do not pickle)
-        from seclab.grading.executor import KernelLost
+        from seclab.errors import KernelLost
 
         outcome.notebooks.clear()
         what = "grading stopped" if isinstance(error, KernelLost) else "grader error"
