@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                                cell_seconds=args.cell_timeout, unconfined=args.unconfined,
                                submission_seconds=args.submission_timeout)
     except ConfinementError as error:
-        print(f"refusing to grade: {error}\n(to confine student code, {policy.INSTALL_HINT})", file=sys.stderr)
+        print(f"refusing to grade: {error}\nTo confine student code, {policy.INSTALL_HINT}.\n"
+              "To grade unconfined anyway (practice only): make grade ASSIGNMENT=… UNCONFINED=1", file=sys.stderr)
         return 3
     except SeclabError as error:
         print(error, file=sys.stderr)

@@ -157,7 +157,7 @@ def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setu
     """The ``bwrap … --`` prefix of a confined command.
 
     As root, the command starts as root *inside* the sandbox with no capabilities but
-    SETUID/SETGID when ``keep_setuid`` (the kernel's fork server, which drops to a fresh
+    SETUID/SETGID/KILL when ``keep_setuid`` (the kernel's fork server, which drops to a fresh
     user id per notebook), otherwise it is started through ``setpriv`` as ``uid``.
     Without root, bwrap's user namespace maps the caller's own unprivileged id.
     """
@@ -182,8 +182,8 @@ def bwrap_prefix(limits: Limits, writable: list[str], uid: int | None, keep_setu
     args += ["--chdir", chdir]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-        if keep_setuid:
-            return [*args, "--"]
+        if keep_setuid:  # and CAP_KILL: it must be able to end the notebook's processes
+            return [*args, "--cap-add", "CAP_KILL", "--"]
         args += ["--cap-add", "CAP_SETPCAP"]  # for setpriv to empty the bounding set
         setpriv = _setpriv()
         if setpriv is None or uid is None:
