@@ -164,7 +164,7 @@ end = time.time() + 240
 while time.time() < end:
     for path in glob.glob("/tmp/*/{EXERCISE}/{ANSWERS_FILE}") + glob.glob("/tmp/*/*/{EXERCISE}/{ANSWERS_FILE}"):
         try:
-            pathlib.Path(path).write_text(json.dumps({{"q1": "a", "q2": "a", "q3": "a", "exploit": "x"}}))
+            pathlib.Path(path).write_text(json.dumps({{"q1": "z", "q2": "z", "q3": "z", "exploit": "x"}}))
         except OSError:
             pass
     for path in ({str(course / "grades.csv")!r}, {str(course / "gradebook.db")!r}):

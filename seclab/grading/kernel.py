@@ -284,7 +284,6 @@ def _clean_up(uid: int | None, workdir: str) -> str | None:
                     answers = data.decode("utf-8", errors="replace")
             except OSError:
                 pass
-            send(write_fd, {"answers": answers})
             if uid is not None:
                 for _round in range(100):
                     try:
@@ -304,6 +303,7 @@ def _clean_up(uid: int | None, workdir: str) -> str | None:
                                 pass
             else:
                 shutil.rmtree(os.path.dirname(workdir), ignore_errors=True)
+            send(write_fd, {"answers": answers})  # last: the server ends this helper once it has the message
             status = 0
         finally:
             os._exit(status)
