@@ -19,7 +19,8 @@ help:
 	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
 	@echo "make nav      regenerate every lesson's header and footer cells (and README's lesson table) from course.toml"
 	@echo "make lesson N=05 FUNCTIONS=\"f g\"  scaffold planned lesson 05: notebook, topic package, exercise, tests"
-	@echo "make grade ASSIGNMENT=03_injection   grade every submission in autograder/submitted (parallel)"
+	@echo "make grade ASSIGNMENT=03_injection   grade every submission in autograder/submitted (parallel, confined with bubblewrap)"
+	@echo "           [UNCONFINED=1]            grade without confinement (practice only; refuses otherwise when bwrap is missing)"
 	@echo "make bench-grading [SUBMISSIONS=60]  class grading vs serial nbgrader autograde"
 	@echo "make hub      (root) set up and start a JupyterHub class on 127.0.0.1 [HUB_ROOT=/srv/safer-python]"
 	@echo "make hub-user NAME=ada [ROLE=instructor]   (root) add a learner or instructor account to the class"
@@ -56,7 +57,7 @@ COURSE ?= autograder
 SUBMISSIONS ?= 60
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=03_injection"; exit 2; }
-	$(BIN)/python -m seclab.grading.classroom $(ASSIGNMENT) --course-dir $(COURSE)
+	$(BIN)/python -m seclab.grading.cli $(ASSIGNMENT) --course-dir $(COURSE) $(if $(UNCONFINED),--unconfined)
 
 bench-grading: $(STAMP)
 	$(BIN)/python -m seclab.grading.bench --n $(SUBMISSIONS)

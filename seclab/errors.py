@@ -60,6 +60,18 @@ class SandboxError(GradingSetupError):
     """The isolated process that runs a learner's code could not be started."""
 
 
+class ConfinementError(GradingSetupError):
+    """Learner code cannot be confined here (no bwrap, no namespaces) and confinement is required."""
+
+
+class KernelLost(GradingSetupError):
+    """The class grader's kernel did not answer within a submission's wall clock, or died."""
+
+
+class NothingToGrade(GradingSetupError):
+    """The course root has no such assignment or no submissions of it."""
+
+
 class UncheckableHiddenTest(GradingSetupError, ValueError):
     """A hidden test block calls something other than the grading functions with literals."""
 

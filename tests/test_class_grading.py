@@ -171,7 +171,7 @@ def test_cheater_gains_nothing_beyond_honest_work(cheating_class, cheater):
     ("cheat_endless_loop", "ran past the time limit"),
     ("cheat_memory_bomb", "MemoryError"),
     ("cheat_sys_exit", "SystemExit"),
-    ("cheat_write_files", "tried to write into the course"),
+    ("cheat_write_files", "tried to reach the course"),
     ("cheat_not_json", "not a valid notebook"),
 ])
 def test_summary_names_the_submission_and_what_happened(cheating_class, cheater, note):
@@ -194,7 +194,7 @@ def test_cheater_feedback_hides_hidden_tests(cheating_class):
 
 def _start(course: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "seclab.grading.classroom", EXERCISE, "--course-dir", str(course),
+        [sys.executable, "-m", "seclab.grading.cli", EXERCISE, "--course-dir", str(course),
          "--workers", "1", "--no-feedback"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 

@@ -1,7 +1,7 @@
 """What an exercise's hidden tests call.
 
 ``require(exercise, part)`` verifies the learner's program in an isolated process (see
-``seclab.grading.runner``) against the public and the hidden attack corpus and raises
+``seclab.grading.sandbox``, confined as ``seclab.grading.policy`` says) against the public and the hidden attack corpus and raises
 ``GradingFailure`` with a friendly summary (what failed, a hint; never a payload) when
 the part does not hold. ``require_answer`` and ``require_exploit`` grade the recorded
 quiz answers and exploit payloads (see ``seclab.answers``).
@@ -19,7 +19,7 @@ from typing import Any
 from seclab.answers import load_answers
 from seclab.course import REPO_ROOT
 from seclab.errors import GradingFailure, GradingSetupError
-from seclab.grading.runner import Sandbox
+from seclab.grading.sandbox import Sandbox
 from seclab.notebooks import program_cells
 from seclab.spec import load_spec
 
@@ -28,6 +28,18 @@ _TIMEOUTS_BEFORE_GIVING_UP = 2
 #: failure categories that say the code misbehaved, not merely answered wrong
 ANOMALIES = ("timeout", "crashed", "unplain")
 _cache: dict[str, dict[str, dict[str, Any]]] = {}
+#: results handed to the class grader's kernel, which has no hidden corpus to judge with
+_preset: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def preset_results(exercise: str, results: dict[str, dict[str, Any]]) -> None:
+    """Make ``verify(exercise)`` in this process return ``results`` (the grader's isolated verdict).
+
+    The class grader's kernel sees neither the hidden corpus nor the instructor's files;
+    its hidden tests get the very verdict the grader re-checks, so both sides judge with
+    the same corpus.
+    """
+    _preset[exercise] = json.loads(json.dumps(results))
 
 
 def hidden_corpus(exercise: str) -> dict[str, list[Any]]:
@@ -52,6 +64,8 @@ def verify(exercise: str, notebook: str | Path | None = None) -> dict[str, dict[
     nbgrader executes it). Returns plain data per part: ``passed``, ``total``, ``ok``,
     ``failed`` (count per category) and ``hints``. Results are cached per program.
     """
+    if exercise in _preset:
+        return json.loads(json.dumps(_preset[exercise]))
     path = Path(notebook) if notebook is not None else Path.cwd() / f"{exercise}.ipynb"
     cells = program_cells(path)
     spec = load_spec(exercise)
@@ -132,12 +146,33 @@ def require_answer(question: str, accepted: str | set[str], folder: str | Path |
     print(f"✓ quiz question {question}")
 
 
+def exploit_verdict(exercise: str, payload: Any) -> dict[str, bool]:
+    """``spec.exploit_works(payload)``, run in a grading sandbox (its limits, its time-out).
+
+    A payload is the learner's data: a query that never ends or a pickle that runs code
+    must not hang or own the grader. Inside a sandbox already, it runs in place.
+    GradingFailure when the replay hangs or crashes.
+    """
+    from seclab.grading import policy
+    from seclab.grading.replay import replay_in_sandbox
+
+    spec = load_spec(exercise)
+    if policy.nested():
+        return dict(spec.exploit_works(payload))
+    replay = replay_in_sandbox(exercise, spec.__name__, "exploit_works", [payload])
+    value = replay.outcome.get("value")
+    if not isinstance(value, dict):
+        detail = replay.outcome.get("detail") or replay.outcome.get("message") or replay.outcome
+        raise GradingFailure(f"Exploit challenge: replaying the recorded payload failed ({detail}).")
+    return {"vulnerable": bool(value.get("vulnerable")), "fixed": bool(value.get("fixed"))}
+
+
 def require_exploit(exercise: str, key: str = "exploit", folder: str | Path | None = None) -> None:
     """Replay the recorded exploit payload; it must beat the vulnerable twin and not the fixed one."""
     payload = load_answers(folder).get(key)
     if payload is None:
         raise GradingFailure("Exploit challenge: no payload recorded. Use the playground's Record button or record().")
-    works = load_spec(exercise).exploit_works(payload)
+    works = exploit_verdict(exercise, payload)
     if not works["vulnerable"]:
         raise GradingFailure("Exploit challenge: the recorded payload does not get into the vulnerable app.")
     if works["fixed"]:

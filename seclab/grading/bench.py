@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         feedback = _timed([nbgrader, "generate_feedback", args.exercise], serial)
         feedback += _timed([nbgrader, "export", "--to", "grades.csv"], serial)
         print("grading with the class command …", flush=True)
-        classroom = _timed([sys.executable, "-m", "seclab.grading.classroom", args.exercise,
+        classroom = _timed([sys.executable, "-m", "seclab.grading.cli", args.exercise,
                             "--course-dir", str(parallel)], parallel)
-        classroom_only = _timed([sys.executable, "-m", "seclab.grading.classroom", args.exercise,
+        classroom_only = _timed([sys.executable, "-m", "seclab.grading.cli", args.exercise,
                                  "--course-dir", str(_prepare(Path(folder) / "bare", args.exercise, args.n)),
                                  "--no-feedback"], Path(folder))
         serial_scores, parallel_scores = _cell_scores(serial, args.exercise), _cell_scores(parallel, args.exercise)

@@ -1,216 +1,99 @@
-"""Execute a notebook's cells like a Jupyter kernel would, but without starting one.
+"""The grader's side of the class kernel: start it confined, hand it notebooks, stop it.
 
-Class grading runs many notebooks; a Jupyter kernel costs about a second each to start.
-Here each notebook runs in a child process forked from a warm worker (the course's
-libraries already imported) on an IPython shell, and the outputs come back in
-nbformat shape: streams, display data, execute results, errors. The learner's code
-never runs in the worker itself: the child has resource limits, an empty working
-folder, a read-only view of the course (see ``confine``), and is killed when a cell
-overruns.
-A cell that kills the child costs that cell: a new child replays the earlier cells
-silently and carries on with the next one.
+One ``Kernel`` per grading worker. It starts ``python -I -m seclab.grading.kernel``
+inside bwrap (``policy.bwrap_prefix``: no course, no autograder/, no instructor temp
+folders, loopback-only network) — or, unconfined, as a plain child process — and sends
+it one notebook at a time with the submission's files; each notebook runs as a user id
+of its own. ``run`` waits at most the per-submission wall clock; a kernel that does not
+answer in time is killed with everything in its namespaces and started afresh for the
+next submission.
 """
 
 from __future__ import annotations
 
-import json
+import base64
 import os
-import resource
-import select
 import signal
-import struct
+import subprocess  # starts the kernel with a fixed argv, no shell  # nosec B404
+import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from seclab.grading.confine import make_read_only
-
-CELL_SECONDS = 60.0
-MEMORY_BYTES = 3 * 1024 * 1024 * 1024
-MAX_RESTARTS = 3
+from seclab.errors import KernelLost
+from seclab.grading import policy
+from seclab.grading.kernel import read_message, send
 
 
-def _make_shell(outputs: list[dict[str, Any]]) -> Any:
-    """The IPython shell of the child, built after fork so nothing leaks between notebooks.
+@dataclass
+class Executed:
+    """What running one notebook gave: per-cell outputs, notes, the answers file it left."""
 
-    Execute results and errors are appended to ``outputs`` instead of being printed.
-    """
-    from IPython.core.displayhook import DisplayHook
-    from IPython.core.interactiveshell import InteractiveShell
-
-    class RecordingDisplayHook(DisplayHook):
-        def write_output_prompt(self) -> None:
-            pass
-
-        def write_format_data(self, format_dict: dict[str, Any], md_dict: Any = None) -> None:
-            outputs.append({"output_type": "execute_result", "execution_count": self.prompt_count,
-                            "data": dict(format_dict), "metadata": dict(md_dict or {})})
-
-        def finish_displayhook(self) -> None:
-            pass
-
-    class GradingShell(InteractiveShell):
-        displayhook_class = RecordingDisplayHook
-
-        def _showtraceback(self, etype: Any, evalue: Any, stb: list[str]) -> None:
-            outputs.append({"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
-                            "evalue": str(evalue), "traceback": list(stb)})
-
-    shell = GradingShell.instance()
-    shell.colors = "NoColor"
-    return shell
+    outputs: list[list[dict[str, Any]]]
+    notes: list[str]
+    answers: str | None
 
 
-def _send(fd: int, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode("utf-8")
-    view = struct.pack("!I", len(data)) + data
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+class Kernel:
+    """``Kernel(confined).run(cells, files, folder, cell_seconds, preset)``; ``stop()`` at the end."""
 
+    def __init__(self, confined: bool) -> None:
+        self.confined = confined
+        self._process: subprocess.Popen[bytes] | None = None
 
-def _child(cells: list[str], start: int, replay: list[int], fd: int, workdir: str,
-           cell_seconds: float, environment: dict[str, str], protect: list[str]) -> None:
-    """Run in the forked child: execute cells, send one message per cell, exit."""
-    os.setsid()
-    make_read_only(protect)
-    os.chdir(workdir)
-    os.environ.clear()
-    os.environ.update(environment)
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    from IPython.utils.capture import capture_output
+    def _start(self) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-I", "-m", "seclab.grading.kernel"]
+        if self.confined:
+            command = policy.bwrap_prefix(policy.KERNEL, [], None, keep_setuid=True) + command
+        process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=policy.environment(policy.SANDBOX_TMP, kernel=True, confined=self.confined), cwd="/",
+            start_new_session=True)
+        assert process.stdout is not None  # noqa: S101  # nosec B101 - PIPE above
+        ready = read_message(process.stdout.fileno(), time.monotonic() + policy.KERNEL.load_seconds)
+        if not ready or not ready.get("ready"):
+            self._kill(process)
+            raise KernelLost("the grading kernel did not start (is the course installed?)")
+        return process
 
-    outputs: list[dict[str, Any]] = []
-    shell = _make_shell(outputs)
-
-    timed_out = []
-
-    def interrupt(signum: int, frame: Any) -> None:
-        timed_out.append(True)
-        raise KeyboardInterrupt("cell time limit reached")
-
-    signal.signal(signal.SIGALRM, interrupt)
-    for index in replay:
-        signal.setitimer(signal.ITIMER_REAL, cell_seconds)
+    def run(self, cells: list[str], files: dict[str, bytes], folder: str, cell_seconds: float,
+            preset: dict[str, Any], seconds: float | None = None) -> Executed:
+        """Execute ``cells`` in a fresh private folder holding ``files``; KernelLost after ``seconds``."""
+        if self._process is None or self._process.poll() is not None:
+            self._process = self._start()
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None  # noqa: S101  # nosec B101
+        seconds = policy.SUBMISSION_SECONDS if seconds is None else seconds
+        uid = policy.next_uid() if self.confined and policy.own_user() else None
+        request = {"cells": cells, "folder": folder, "uid": uid, "cell_seconds": cell_seconds,
+                   "confined": self.confined, "preset": preset,
+                   "files": {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}}
         try:
-            with capture_output(display=True):
-                shell.run_cell(cells[index], store_history=True)
-        except BaseException:  # replaying is best effort  # noqa: S110
+            send(process.stdin.fileno(), request)
+        except OSError:
+            self.stop()
+            raise KernelLost("the grading kernel ended unexpectedly") from None
+        reply = read_message(process.stdout.fileno(), time.monotonic() + seconds)
+        if reply is None or not isinstance(reply.get("outputs"), list):
+            self.stop()
+            raise KernelLost(f"the notebook did not finish within {seconds:g} s (or ended the kernel)")
+        answers = reply.get("answers")
+        return Executed(reply["outputs"], [str(note) for note in reply.get("notes", [])],
+                        answers if isinstance(answers, str) else None)
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[bytes]) -> None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    for index in range(start, len(cells)):
-        outputs.clear()
-        timed_out.clear()
-        signal.setitimer(signal.ITIMER_REAL, cell_seconds)
-        try:
-            with capture_output(display=True) as captured:
-                shell.run_cell(cells[index], store_history=True)
-        except BaseException as error:  # an escape from run_cell itself
-            outputs.append({"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
-                            "traceback": []})
-            captured = None
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        streams = []
-        if captured is not None:
-            for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)):
-                if text:
-                    streams.append({"output_type": "stream", "name": name, "text": text})
-            displays = [{"output_type": "display_data", "data": dict(rich.data), "metadata": dict(rich.metadata)}
-                        for rich in captured.outputs]
-        else:
-            displays = []
-        _send(fd, {"index": index, "outputs": streams + displays + list(outputs), "timed_out": bool(timed_out)})
-    os._exit(0)
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream:
+                stream.close()
 
-
-def _read_message(fd: int, deadline: float) -> dict[str, Any] | None:
-    buffer = b""
-    needed = 4
-    length = None
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return None
-        chunk = os.read(fd, needed - len(buffer))
-        if not chunk:
-            return None
-        buffer += chunk
-        if len(buffer) == needed:
-            if length is None:
-                length = struct.unpack("!I", buffer)[0]
-                needed, buffer = length, b""
-                if length == 0:
-                    return None
-            else:
-                parsed = json.loads(buffer)
-                return parsed if isinstance(parsed, dict) else None
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _failure(ename: str, evalue: str) -> list[dict[str, Any]]:
-    return [{"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}]
-
-
-def execute_cells(cells: list[str], workdir: str, environment: dict[str, str], protect: list[str],
-                  cell_seconds: float = CELL_SECONDS) -> tuple[list[list[dict[str, Any]]], list[str]]:
-    """Outputs of each cell (nbformat dicts) and notes on what went wrong along the way."""
-    results: list[list[dict[str, Any]] | None] = [None] * len(cells)
-    notes: list[str] = []
-    start, restarts = 0, 0
-    completed: list[int] = []
-    while start < len(cells):
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_fd)
-            try:
-                _child(cells, start, completed, write_fd, workdir, cell_seconds, environment, protect)
-            finally:
-                os._exit(1)
-        os.close(write_fd)
-        index = start
-        try:
-            while index < len(cells):
-                budget = cell_seconds + 10 + (30 if index == start else 0)
-                message = _read_message(read_fd, time.monotonic() + budget)
-                if message is None or message.get("index") != index:
-                    break
-                results[index] = message.get("outputs", [])
-                if message.get("timed_out"):
-                    notes.append(f"cell {index + 1} ran past the time limit and was interrupted")
-                completed.append(index)
-                index += 1
-        finally:
-            os.close(read_fd)
-            _kill(pid)
-        if index >= len(cells):
-            break
-        results[index] = _failure("KernelDied", "this cell ended or hung the process running the notebook")
-        notes.append(f"cell {index + 1} ended or hung the notebook's process")
-        start = index + 1
-        restarts += 1
-        if restarts > MAX_RESTARTS:
-            for rest in range(start, len(cells)):
-                results[rest] = _failure("GradingStopped", "the notebook kept ending its process; grading stopped")
-            notes.append("grading stopped after repeated crashes")
-            break
-    return [outputs or [] for outputs in results], notes
+    def stop(self) -> None:
+        """Kill the kernel and everything it started."""
+        if self._process is not None:
+            self._kill(self._process)
+            self._process = None

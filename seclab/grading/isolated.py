@@ -1,0 +1,91 @@
+"""The isolated process that runs a learner's program for the grader.
+
+Started by ``seclab.grading.sandbox.Sandbox`` as ``python -I -m seclab.grading.isolated``
+in an empty temporary directory, confined as ``seclab.grading.policy`` says. Protocol:
+one JSON line in with the exercise id and the program cells, one JSON line out when
+loaded; then one request line in (function, fixture, args) and one outcome line out,
+until stdin closes. The learner's code never sees the protocol streams: its stdin is
+/dev/null and its stdout goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from typing import Any, TextIO
+
+
+def _private_streams() -> tuple[TextIO, TextIO]:
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return requests, replies
+
+
+def _without_magics(code: str) -> str:
+    """Comment out IPython-only lines (%magic, !shell) so plain Python can run the cell."""
+    lines = code.splitlines()
+    return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+class CellTimeout(BaseException):
+    """A program cell ran longer than ``policy.VERIFIER_CELL_SECONDS`` while loading."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise CellTimeout()
+
+
+def load_program(cells: list[str], progress: TextIO | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Execute the cells in one namespace; a failing or hanging cell is noted, the rest still run.
+
+    With ``progress``, a line ``{"loading": N}`` announces each cell first, so that the
+    grader knows which cell it was if the process dies (``os._exit``, a hard crash).
+    """
+    from seclab.grading.policy import VERIFIER_CELL_SECONDS
+
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    errors = []
+    signal.signal(signal.SIGALRM, _interrupt)
+    for number, code in enumerate(cells, start=1):
+        if progress is not None:
+            progress.write(json.dumps({"loading": number}) + "\n")
+            progress.flush()
+        signal.setitimer(signal.ITIMER_REAL, VERIFIER_CELL_SECONDS)
+        try:
+            exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # the point of the sandbox  # nosec B102
+        except BaseException as error:  # SystemExit included: a cell may not end the grader
+            errors.append(f"cell {number} raised {type(error).__name__}")
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return namespace, errors
+
+
+def main() -> None:
+    requests, replies = _private_streams()
+    setup = json.loads(requests.readline())
+    from seclab.outcomes import run_case
+    from seclab.spec import load_spec
+
+    spec = load_spec(setup["exercise"])
+    namespace, errors = load_program(setup["cells"], progress=replies)
+    errors = list(setup.get("skipped", [])) + errors
+    replies.write(json.dumps({"ready": True, "cell_errors": errors}) + "\n")
+    replies.flush()
+    for line in requests:
+        request = json.loads(line)
+        outcome = run_case(spec, namespace, request["function"], request.get("fixture"), request["args"],
+                           request.get("scenario"))
+        if outcome.get("error") == "missing" and errors:
+            outcome["detail"] = "not defined; " + "; ".join(errors)
+        replies.write(json.dumps(outcome) + "\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    main()
