@@ -239,7 +239,14 @@ def _comment_expectation(text: str) -> Expectation:
 
 
 def _refused() -> Expectation:
-    return satisfies(lambda report: "ValueError" in (report.get("raised") or ()), "raise ValueError")
+    return satisfies(lambda report: "ValueError" in (report.get("raised") or ()), "raise ValueError", _explain_refusal)
+
+
+def _explain_refusal(outcome: dict[str, Any]) -> str:
+    report = outcome["value"]
+    if report.get("raised"):
+        return f"raised {report['raised'][0]}"
+    return f"returned a {report.get('returned')} with ALLOWED_HOSTS {report.get('hosts')!r}"
 
 
 def _settings_expectation(key: str, variant: dict[str, Any], env: dict[str, str]) -> Expectation:
