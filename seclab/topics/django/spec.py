@@ -90,8 +90,8 @@ HINTS = {
 
 SETTINGS_KEYS = {
     "settings": "production_settings.works", "deploy_check": "production_settings.deploy",
-    "missing_secret": "production_settings.environment",  # nosec B105 - a part's name
-    "weak_secret": "production_settings.environment",  # nosec B105 - a part's name
+    "missing_secret": "production_settings.environment",  # a part's name, not a secret  # nosec B105
+    "weak_secret": "production_settings.environment",  # a part's name, not a secret  # nosec B105
     "fallbacks": "production_settings.environment", "hosts": "production_settings.environment",
 }
 DOCUMENT_KEYS = {"owner": "document_detail.works", "anonymous": "document_detail.attack",
@@ -393,10 +393,10 @@ def public_corpus() -> dict[str, list[Any]]:
         ],
         "missing_secret": [
             {"base": {}, "env": {"DJANGO_ALLOWED_HOSTS": "docs.example.com"}},
-            {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": ""}},  # nosec B105 - a weak key to refuse
+            {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": ""}},  # a weak key to refuse  # nosec B105
         ],
         "weak_secret": [
-            {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": "change-me"}},  # nosec B105 - a weak key to refuse
+            {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": "change-me"}},  # a weak key to refuse  # nosec B105
             {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": "django-insecure-" + _key("p4Rt8s")}},
             {"base": {}, "env": {**GOOD, "DJANGO_SECRET_KEY": "ab" * 40}},
         ],
