@@ -321,3 +321,18 @@ def test_a_grader_error_records_nothing_and_keeps_the_earlier_grade(cheating_cla
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         assert gradebook.find_submission(EXERCISE, "regraded").score == 17
+
+
+def test_nbgraders_own_exchange_files_are_kept_for_feedback(tmp_path):
+    """collect puts timestamp.txt and submission_secret.txt beside the notebook; release_feedback needs the secret."""
+    from seclab.grading.intake import read_submission
+
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "03_injection.ipynb").write_text("{}")
+    (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (folder / "submission_secret.txt").write_text("0123456789abcdef")
+    (folder / "notes.txt").write_text("anything else is refused")
+    intake = read_submission(folder, ["03_injection"])
+    assert set(intake.files) == {"03_injection.ipynb", "timestamp.txt", "submission_secret.txt"}
+    assert intake.refused and "notes.txt" in intake.refused[0]

@@ -1,7 +1,8 @@
 """Finding and accepting work: submission folders, what of them may be graded, resume markers.
 
 A submission folder may hold only the assignment's notebooks, ``seclab_answers.json``
-and nbgrader's ``timestamp.txt``: regular files (no symbolic links, devices or pipes)
+and nbgrader's ``timestamp.txt`` and ``submission_secret.txt`` (which ``release_feedback``
+needs to find the learner's feedback again): regular files (no symbolic links, devices or pipes)
 within ``policy.NOTEBOOK_BYTES`` / ``policy.ANSWERS_BYTES``, the answers a JSON object.
 Anything else is refused with a note naming it, and only the validated bytes go on to
 grading, ``autograded/`` and ``feedback/``. Digests are of what is in the folder (a link
@@ -24,6 +25,7 @@ from seclab.grading import policy
 GRADER_VERSION = "2"
 DONE_MARKER = ".seclab-graded"
 TIMESTAMP_FILE = "timestamp.txt"
+SUBMISSION_SECRET_FILE = "submission_secret.txt"
 TIMESTAMP_BYTES = 1024
 #: left out without a note: Jupyter's own autosave folder
 QUIETLY_IGNORED = {".ipynb_checkpoints"}
@@ -71,7 +73,7 @@ def read_submission(folder: Path, notebook_ids: list[str]) -> Intake:
     """Validate ``folder``; the files that may be graded and a note per refused entry."""
     limits = {f"{notebook_id}.ipynb": policy.NOTEBOOK_BYTES for notebook_id in notebook_ids}
     limits[ANSWERS_FILE] = policy.ANSWERS_BYTES
-    limits[TIMESTAMP_FILE] = TIMESTAMP_BYTES
+    limits[TIMESTAMP_FILE] = limits[SUBMISSION_SECRET_FILE] = TIMESTAMP_BYTES
     intake = Intake()
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name in QUIETLY_IGNORED and entry.is_dir(follow_symlinks=False):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from seclab.grading import policy
+from seclab.grading.intake import SUBMISSION_SECRET_FILE, TIMESTAMP_FILE
 
 #: graded: recorded; attention: recorded, look at it; failed: recorded as zero (the
 #: submission is unusable); error: the grader could not grade it, nothing recorded
@@ -161,7 +162,8 @@ def _grade(course: Path, assignment: str, files: dict[str, bytes], cell_seconds:
             anomalies = _verification_anomalies(verdicts)
             if anomalies:
                 outcome.flag("isolated run: " + "; ".join(anomalies))
-            kernel_files = {k: v for k, v in files.items() if not k.endswith(".ipynb") and k != "timestamp.txt"}
+            kernel_files = {k: v for k, v in files.items()
+                            if not k.endswith(".ipynb") and k not in (TIMESTAMP_FILE, SUBMISSION_SECRET_FILE)}
             kernel_files.update(instructor_files)  # instructor files win, as in nbgrader
             kernel_files[name] = path.read_bytes()
             from seclab.grading import worker as this
