@@ -39,8 +39,8 @@ def test_check_shows_failing_public_payload_and_hint(tmp_path, monkeypatch, caps
     check("03_injection.get_user", string_built_get_user)
     out = capsys.readouterr().out
     assert "✓ get_user returns the right user" in out
-    assert "✗ get_user validates the id and resists SQL injection" in out
-    assert "Hint: Never build SQL text" in out
+    assert "✗ get_user resists SQL injection and validates the id" in out
+    assert "Hint: The payload ran as SQL. Never build SQL text" in out
     assert answers.recorded("check:03_injection.get_user") is False
 
 
@@ -193,3 +193,25 @@ def test_failure_lines_write_calls_in_the_order_of_the_signatures(tmp_path, monk
     assert shown and all(call.endswith("key)") for call in shown), shown  # token first, key last
     assert any(call.startswith("decrypt_secret(<encrypt_secret('sk_live") for call in shown)
     assert "(key, " not in report
+
+
+def test_check_output_never_contains_the_kernels_environment(tmp_path, monkeypatch, capsys):
+    import os
+
+    from jinja2 import Environment
+
+    from seclab.topics.injection.attacks import PLANTED_VARIABLE
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SECLAB_TEST_PRIVATE_VALUE", "do-not-print-me-0451")
+
+    def render_greeting(name):  # vulnerable: the name is part of the template
+        return Environment().from_string("Hello, " + name + "!").render()
+
+    check("03_injection.render_greeting", render_greeting)
+    out = capsys.readouterr().out
+    assert "✗ render_greeting shows template syntax" in out
+    assert "fake-secret-" in out, "the payload proves the injection with the planted value"
+    leaked = [key for key, value in os.environ.items() if len(value) >= 8 and value in out]
+    assert leaked == [] and "environ(" not in out
+    assert PLANTED_VARIABLE not in os.environ, "the planted value is removed again"
