@@ -51,6 +51,11 @@ LAB_SETTINGS = {
         {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
+# The Jupyter configuration `make lab` (ROLE=learner, the default) puts on JUPYTER_CONFIG_PATH.
+LEARNER_CONFIG = REPO / "binder" / "learner"
+# nbgrader menu entries: a learner gets the first, an instructor (make lab ROLE=instructor) all.
+STUDENT_MENU_ITEMS = {"Assignment List"}
+INSTRUCTOR_MENU_ITEMS = {"Formgrader", "Course List", "Create assignment"}
 # Shows the API keys of every user through the string-built query of the SQL playground.
 UNION_PAYLOAD = "0 UNION SELECT user_id, 'leaked', api_key FROM api_keys"
 
@@ -132,6 +137,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         target.write_text(json.dumps(settings))
     port, token = _free_port(), secrets.token_hex(24)
     env = {**os.environ,
+           "JUPYTER_CONFIG_PATH": str(LEARNER_CONFIG),  # what `make lab` gives a learner
            "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
@@ -258,8 +264,17 @@ def test_a_learner_session_in_jupyterlab_earns_its_quiz_points(lab: Lab, page, t
 
 
 def browse_as_a_learner(page, lab: Lab) -> None:
-    # 1. The lesson, every cell run from the menu.
+    # 0. The learner's JupyterLab: nbgrader's Assignments, no instructor sidebar or menu entries.
     open_notebook(page, lab, "notebooks/03_Injection.ipynb")
+    menu(page, "Nbgrader")
+    labels = set(page.locator(".lm-Menu:not(.lm-MenuBar-menu) .lm-Menu-itemLabel").all_inner_texts())
+    shot(page, "00_learner_view_nbgrader_menu")
+    page.keyboard.press("Escape")
+    assert STUDENT_MENU_ITEMS <= labels and not labels & INSTRUCTOR_MENU_ITEMS, labels
+    assert page.locator(".jp-SideBar .lm-TabBar-tab", has_text="Create Assignment").count() == 0
+    assert page.locator(".jp-SideBar .lm-TabBar-tab[title*='Create Assignment']").count() == 0
+
+    # 1. The lesson, every cell run from the menu.
     menu(page, "Run", "Run All Cells")
     wait_until_all_code_cells_ran(page)
     assert not notebook(page).locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
