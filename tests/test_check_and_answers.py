@@ -215,3 +215,21 @@ def test_check_output_never_contains_the_kernels_environment(tmp_path, monkeypat
     leaked = [key for key, value in os.environ.items() if len(value) >= 8 and value in out]
     assert leaked == [] and "environ(" not in out
     assert PLANTED_VARIABLE not in os.environ, "the planted value is removed again"
+
+
+def test_expected_errors_print_without_memory_addresses(capsys):
+    import ast
+
+    from seclab.lesson import expect_error
+
+    with expect_error(ValueError):
+        ast.literal_eval('__import__("os").getcwd()')
+    out = capsys.readouterr().out
+    assert "ValueError: malformed node or string" in out and "<ast.Call>" in out and " at 0x" not in out
+
+
+def test_an_attack_result_prints_as_one_readable_line():
+    from seclab.attacks import AttackResult
+
+    assert str(AttackResult("admin' --", True, "logged in as admin")) == "attack worked: admin' -- -> logged in as admin"
+    assert str(AttackResult("x", False, "login refused")).startswith("attack failed: x")
