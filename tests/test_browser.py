@@ -269,7 +269,8 @@ def browse_as_a_learner(page, lab: Lab) -> None:
     # 0. The learner's JupyterLab: nbgrader's Assignments, no instructor sidebar or menu entries.
     open_notebook(page, lab, "notebooks/03_Injection.ipynb")
     menu(page, "Nbgrader")
-    labels = set(page.locator(".lm-Menu:not(.lm-MenuBar-menu) .lm-Menu-itemLabel").all_inner_texts())
+    page.get_by_role("menuitem", name="Assignment List").wait_for()
+    labels = set(page.locator(".lm-Menu.lm-MenuBar-menu .lm-Menu-itemLabel").all_inner_texts())
     shot(page, "00_learner_view_nbgrader_menu")
     page.keyboard.press("Escape")
     assert STUDENT_MENU_ITEMS <= labels and not labels & INSTRUCTOR_MENU_ITEMS, labels
