@@ -13,7 +13,7 @@ export PATH := $(BIN):$(PATH)
 .PHONY: help lab test check release nav lesson grade bench-grading lock clean hub hub-user
 
 help:
-	@echo "make lab      set up .venv and open the course in JupyterLab"
+	@echo "make lab      set up .venv and open the course in JupyterLab (learner view; ROLE=instructor for nbgrader's instructor tools)"
 	@echo "make test     set up .venv and run the whole test suite (what CI runs)"
 	@echo "make check    static checks only: ruff, mypy, bandit"
 	@echo "make release  regenerate exercises/ from autograder/source (nbgrader)"
@@ -36,8 +36,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# Who JupyterLab is for: learners see nbgrader's student tools only (the Jupyter config in
+# binder/learner/, the same set-up binder/postBuild gives Binder); instructors see all of
+# nbgrader (Create Assignment, Formgrader, Courses): `make lab ROLE=instructor`.
+ROLE ?= learner
+LAB_CONFIG_learner := $(CURDIR)/binder/learner
+LAB_CONFIG_instructor :=
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
+	@case "$(ROLE)" in learner|instructor) ;; *) echo "ROLE must be learner or instructor, not '$(ROLE)'"; exit 2;; esac
+	$(if $(LAB_CONFIG_$(ROLE)),JUPYTER_CONFIG_PATH="$(LAB_CONFIG_$(ROLE))$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}") \
+		$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) \
 		--LabApp.default_url=/lab/tree/notebooks/00_Start_Here.ipynb
 
 test: $(STAMP) check

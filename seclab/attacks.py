@@ -15,3 +15,8 @@ class AttackResult:
     payload: str
     succeeded: bool
     evidence: str
+
+    def __str__(self) -> str:
+        """One line a learner reads: the verdict, what was sent, what it achieved."""
+        verdict = "attack worked" if self.succeeded else "attack failed"
+        return f"{verdict}: {self.payload} -> {self.evidence}"

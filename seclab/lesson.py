@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import linecache
+import re
 import shutil
 import tempfile
 import weakref
@@ -36,6 +37,9 @@ __all__ = ["NoErrorRaised", "Scratch", "bandit_report", "bandit_table_html", "ce
 T = TypeVar("T")
 
 
+_OBJECT_ADDRESS = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
+
+
 @contextmanager
 def expect_error(*expected: type[BaseException]) -> Iterator[None]:
     """Print the (expected) exception raised in the block as one line and go on.
@@ -47,7 +51,8 @@ def expect_error(*expected: type[BaseException]) -> Iterator[None]:
     try:
         yield
     except kinds as error:
-        print(f"{type(error).__name__}: {error}  (expected)")
+        message = _OBJECT_ADDRESS.sub(r"<\1>", str(error))  # "<ast.Call object at 0x7f..>" reads "<ast.Call>"
+        print(f"{type(error).__name__}: {message}  (expected)")
     else:
         raise NoErrorRaised(f"expected {' or '.join(k.__name__ for k in kinds)}, but nothing was raised")
 

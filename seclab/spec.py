@@ -88,7 +88,9 @@ class Case:
     runs instead, for what one call cannot show (a class used from many threads, a
     round trip through two functions); ``namespace`` maps names to the learner's objects.
     ``needs`` names the learner's other functions such a case calls besides ``function``
-    (``check`` waits for them instead of failing ``function``).
+    (``check`` waits for them instead of failing ``function``). ``shown``, when given,
+    is how the call reads in feedback, written in the order of the functions' signatures
+    (a scenario's arguments are in the order its code takes them, fixtures first).
     """
 
     part: str
@@ -100,9 +102,12 @@ class Case:
     public: bool = True
     scenario: str | None = None
     needs: tuple[str, ...] = ()
+    shown: str | None = None
 
     def shown_call(self) -> str:
         """How the call reads in feedback (only ever shown for public cases); long arguments are shortened."""
+        if self.shown is not None:
+            return _shortened(self.shown)
         shown = ([self.fixture] if self.fixture else []) + [_shortened(repr(arg)) for arg in self.args]
         if self.scenario:
             return f"{self.scenario} scenario with {self.function}({', '.join(shown)})"

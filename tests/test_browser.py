@@ -35,7 +35,7 @@ from support import REPO
 from seclab.answers import ANSWERS_FILE
 from seclab.release import make_course_copy, run_nbgrader
 
-pytestmark = [pytest.mark.grading, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.grading, pytest.mark.timeout(600)]  # a busy 2-core machine: server start-up alone can take minutes
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,6 +43,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 EXERCISE = "03_injection"
 TIMEOUT_MS = 60_000
+# nbgrader's server extensions alone take 15-25 s to import on a busy 2-core machine.
+SERVER_START_SECONDS = 180
 # JupyterLab settings for the test session: no news pop-up over the page, and every cell
 # kept in the page (the default windowing leaves cells far off screen out of the DOM, so
 # a widget further down could not be found by a selector).
@@ -51,6 +53,11 @@ LAB_SETTINGS = {
         {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
+# The Jupyter configuration `make lab` (ROLE=learner, the default) puts on JUPYTER_CONFIG_PATH.
+LEARNER_CONFIG = REPO / "binder" / "learner"
+# nbgrader menu entries: a learner gets the first, an instructor (make lab ROLE=instructor) all.
+STUDENT_MENU_ITEMS = {"Assignment List"}
+INSTRUCTOR_MENU_ITEMS = {"Formgrader", "Course List", "Create assignment"}
 # Shows the API keys of every user through the string-built query of the SQL playground.
 UNION_PAYLOAD = "0 UNION SELECT user_id, 'leaked', api_key FROM api_keys"
 
@@ -82,7 +89,7 @@ class Lab:
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], url: str, token: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
@@ -91,7 +98,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes], url: str, token: str, 
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.25)  # polling a server that is starting up, not waiting on the page
-    raise RuntimeError(f"jupyter lab did not answer within 60 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"jupyter lab did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()[-3000:]}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -132,6 +139,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         target.write_text(json.dumps(settings))
     port, token = _free_port(), secrets.token_hex(24)
     env = {**os.environ,
+           "JUPYTER_CONFIG_PATH": str(LEARNER_CONFIG),  # what `make lab` gives a learner
            "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
@@ -258,8 +266,18 @@ def test_a_learner_session_in_jupyterlab_earns_its_quiz_points(lab: Lab, page, t
 
 
 def browse_as_a_learner(page, lab: Lab) -> None:
-    # 1. The lesson, every cell run from the menu.
+    # 0. The learner's JupyterLab: nbgrader's Assignments, no instructor sidebar or menu entries.
     open_notebook(page, lab, "notebooks/03_Injection.ipynb")
+    menu(page, "Nbgrader")
+    page.get_by_role("menuitem", name="Assignment List").wait_for()
+    labels = set(page.locator(".lm-Menu.lm-MenuBar-menu .lm-Menu-itemLabel").all_inner_texts())
+    shot(page, "00_learner_view_nbgrader_menu")
+    page.keyboard.press("Escape")
+    assert STUDENT_MENU_ITEMS <= labels and not labels & INSTRUCTOR_MENU_ITEMS, labels
+    assert page.locator(".jp-SideBar .lm-TabBar-tab", has_text="Create Assignment").count() == 0
+    assert page.locator(".jp-SideBar .lm-TabBar-tab[title*='Create Assignment']").count() == 0
+
+    # 1. The lesson, every cell run from the menu.
     menu(page, "Run", "Run All Cells")
     wait_until_all_code_cells_ran(page)
     assert not notebook(page).locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",

@@ -69,3 +69,23 @@ def test_requirements_are_pinned_with_hashes():
 def test_binder_post_build_is_executable():
     post_build = REPO / "binder" / "postBuild"
     assert post_build.stat().st_mode & 0o111
+
+
+def test_make_lab_gives_learners_the_view_binder_gives_them():
+    """binder/learner/ (make lab's learner config) turns off at least what binder/postBuild turns off."""
+    import re
+
+    from support import REPO
+
+    post_build = (REPO / "binder" / "postBuild").read_text()
+    lab_plugins = set(re.findall(r"labextension disable .*?(@jupyter/nbgrader:[\w-]+)", post_build))
+    server_extensions = set(re.findall(r"server extension disable .*?(nbgrader\.server_extensions\.\w+)", post_build))
+    assert lab_plugins and server_extensions
+    page_config = json.loads((REPO / "binder" / "learner" / "labconfig" / "page_config.json").read_text())
+    assert {name for name, off in page_config["disabledExtensions"].items() if off} >= lab_plugins
+    assert {name for name, on in page_config["lockedExtensions"].items() if on} >= lab_plugins
+    server = json.loads((REPO / "binder" / "learner" / "jupyter_server_config.d" / "nbgrader-learner.json").read_text())
+    extensions = server["ServerApp"]["jpserver_extensions"]
+    assert {name for name, on in extensions.items() if on is False} >= server_extensions
+    makefile = (REPO / "Makefile").read_text()
+    assert "LAB_CONFIG_learner := $(CURDIR)/binder/learner" in makefile and "ROLE ?= learner" in makefile

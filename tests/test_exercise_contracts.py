@@ -96,3 +96,34 @@ def test_quiz_keys_in_the_hidden_tests_are_options_the_learner_sees(exercise):
     for question, accepted in keys.items():
         accepted = {accepted} if isinstance(accepted, str) else set(accepted)
         assert accepted <= set(questions[question].options), question
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_run_all_on_the_released_exercise_with_widget_answers_finishes(exercise, tmp_path, monkeypatch, capsys):
+    """A learner who wrote every function and answered with the widgets runs all cells without an error.
+
+    The optional "record in code" cells, left as released, must run cleanly and record nothing.
+    """
+    import shutil
+
+    from support import REPO, load_notebook, solution_sources, with_cells_replaced
+
+    from seclab.answers import ANSWERS_FILE, load_answers
+
+    folder = tmp_path / exercise
+    shutil.copytree(REPO / "exercises" / exercise, folder)
+    released = load_notebook(folder / f"{exercise}.ipynb")
+    functions = {gid: text for gid, text in solution_sources(instructor(exercise)).items() if gid.startswith("impl_")}
+    solved = with_cells_replaced(released, functions)  # the answer cells stay as released
+    data = roundtrip_data(exercise)
+    widget_answers = {**data["partial_quiz"]["answers"], **data.get("exploit", {}).get("answers", {})}
+    (folder / ANSWERS_FILE).write_text(json.dumps(widget_answers))
+    monkeypatch.chdir(folder)
+    namespace: dict = {"__name__": "__main__"}
+    for number, cell in enumerate(solved["cells"]):
+        if cell["cell_type"] == "code":
+            exec(compile(source(cell), f"<{exercise} cell {number} {grade_id(cell)}>", "exec"), namespace)  # noqa: S102
+    recorded = load_answers(folder)
+    assert {key: recorded.get(key) for key in widget_answers} == widget_answers, "an optional cell changed an answer"
+    assert "✗" not in capsys.readouterr().out

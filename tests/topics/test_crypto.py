@@ -299,9 +299,14 @@ def test_bcrypt_cost_doubles_the_work_per_step():
     assert cheap.guesses_per_second > 3 * dear.guesses_per_second  # 2**3 = 8 times the work
 
 
-def test_plot_has_two_log_scale_panels():
-    figure = playgrounds.plot_measurements(playgrounds.measure_schemes(4, 1, 10, seconds_each=0.02))
-    assert len(figure.axes) == 2 and all(axis.get_xscale() == "log" for axis in figure.axes)
+def test_plot_has_three_log_scale_panels_speed_memory_and_wordlist_time():
+    measurements = playgrounds.measure_schemes(4, 1, 10, seconds_each=0.02)
+    figure = playgrounds.plot_measurements(measurements)
+    assert len(figure.axes) == 3 and all(axis.get_xscale() == "log" for axis in figure.axes)
+    assert "memory per guess" in figure.axes[1].get_xlabel()
+    memory = {m.scheme.split()[0]: m.memory_bytes for m in measurements}
+    assert memory["argon2id"] == 4 * 2**20 and memory["scrypt"] == 128 * 8 * 2**10 and memory["bcrypt"] == 4168
+    assert memory["MD5"] < memory["bcrypt"] < memory["scrypt"] < memory["argon2id"]
 
 
 def test_cost_playground_measures_on_click():

@@ -71,6 +71,10 @@ HINTS = {
                    "and can be predicted from earlier outputs. Use secrets.",
 }
 
+#: Failure categories, most severe first: check() shows the attacks that worked before the rest.
+SEVERITY = ("plaintext-visible", "tamper", "wrong-key", "cost", "salt", "predictable", "entropy", "nonce",
+            "malformed", "round-trip", "wrong-password", "decrypt", "token-format", "unique")
+
 _URLSAFE = frozenset(string.ascii_letters + string.digits + "-_")
 _HEX = frozenset(string.hexdigits)
 _ARGON2 = re.compile(r"\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}")
@@ -97,13 +101,30 @@ FIXTURES: dict[str, Callable[[], list[Any]]] = {"key": _key}
 # --- scenarios (run inside whichever process runs the learner's code) -------------------
 
 def _call(namespace: dict[str, Any], name: str, *args: Any) -> Any:
+    """Call the learner's ``name`` where a scenario needs its result.
+
+    A function that is not defined or still raises NotImplementedError surfaces as
+    NotImplementedError, so ``check`` waits for it (``Case.needs``) instead of failing
+    the function it is checking; any other error becomes LearnerCallFailed, which can
+    never pass for the ValueError a case expects.
+    """
     function = namespace.get(name)
     if not callable(function):
-        raise LearnerCallFailed(f"{name} is not defined")
+        raise NotImplementedError(f"{name} is not written yet")
     try:
         return function(*args)
+    except NotImplementedError:
+        raise
     except Exception as error:
         raise LearnerCallFailed(f"{name} raised {type(error).__name__}: {error}"[:200]) from None
+
+
+def _own(namespace: dict[str, Any], name: str) -> Callable[..., Any]:
+    """The function a case judges: its errors are the outcome (run_case made sure it exists)."""
+    function = namespace.get(name)
+    if not callable(function):
+        raise NotImplementedError(f"{name} is not written yet")
+    return function
 
 
 def _stored_hash(namespace: dict[str, Any], password: str) -> str:
@@ -163,7 +184,7 @@ def _token(namespace: dict[str, Any], plaintext: str, key: bytes) -> str:
 
 
 def _secret_round_trip(namespace: dict[str, Any], key: bytes, plaintext: str) -> Any:
-    return namespace["decrypt_secret"](_token(namespace, plaintext, key), key)
+    return _own(namespace, "decrypt_secret")(_token(namespace, plaintext, key), key)
 
 
 def _fresh_nonce(namespace: dict[str, Any], key: bytes, plaintext: str) -> bool:
@@ -187,7 +208,7 @@ def _wrong_key(namespace: dict[str, Any], key: bytes, plaintext: str) -> Any:
     from cryptography.fernet import Fernet
 
     token = _token(namespace, plaintext, key)
-    return namespace["decrypt_secret"](token, Fernet.generate_key())
+    return _own(namespace, "decrypt_secret")(token, Fernet.generate_key())
 
 
 def tampered(token: str, fraction: float) -> str:
@@ -213,23 +234,23 @@ def tampered(token: str, fraction: float) -> str:
 
 def _tampered(namespace: dict[str, Any], key: bytes, plaintext: str, fraction: float) -> Any:
     token = _token(namespace, plaintext, key)
-    return namespace["decrypt_secret"](tampered(token, fraction), key)
+    return _own(namespace, "decrypt_secret")(tampered(token, fraction), key)
 
 
 def _garbage(namespace: dict[str, Any], key: bytes, token: str) -> Any:
-    return namespace["decrypt_secret"](token, key)
+    return _own(namespace, "decrypt_secret")(token, key)
 
 
 def _token_batch(namespace: dict[str, Any], count: int) -> list[Any]:
-    return [namespace["new_reset_token"]() for _ in range(count)]
+    return [_own(namespace, "new_reset_token")() for _ in range(count)]
 
 
 def _reseeded_tokens(namespace: dict[str, Any], seed: int) -> list[Any]:
     """Tokens made right after seeding ``random`` the same way twice: equal means predictable."""
     random.seed(seed)
-    first = namespace["new_reset_token"]()
+    first = _own(namespace, "new_reset_token")()
     random.seed(seed)
-    second = namespace["new_reset_token"]()
+    second = _own(namespace, "new_reset_token")()
     return [first, second]
 
 
@@ -276,47 +297,67 @@ def _differ(pair: Any) -> bool:
 # --- cases ------------------------------------------------------------------------------
 
 def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
-    """All cases for ``corpus`` (keys as in ``public_corpus()``)."""
+    """All cases for ``corpus`` (keys as in ``public_corpus()``).
+
+    Round trips judge two functions together: such a case names the other one in
+    ``needs``, and ``shown`` writes the calls in the order of the signatures.
+    """
     found: list[Case] = []
 
     def add(part: str, category: str, function: str, args: tuple[Any, ...], expect: Any,
-            scenario: str | None = None, fixture: str | None = None) -> None:
-        found.append(Case(part, category, function, args, expect, fixture, public, scenario))
+            scenario: str | None = None, fixture: str | None = None, needs: tuple[str, ...] = (),
+            shown: str | None = None) -> None:
+        found.append(Case(part, category, function, args, expect, fixture, public, scenario, needs, shown))
 
     for password in corpus.get("passwords", []):
-        add("passwords.works", "round-trip", "hash_password", (password,), returns(True), "password_round_trip")
-        add("passwords.works", "wrong-password", "verify_password", (password, password + "!"), returns(False),
-            "wrong_password")
+        add("passwords.works", "round-trip", "hash_password", (password,), returns(True), "password_round_trip",
+            needs=("verify_password",), shown=f"verify_password(hash_password({password!r}), {password!r})")
+        wrong = password + "!"
+        add("passwords.works", "wrong-password", "verify_password", (password, wrong), returns(False),
+            "wrong_password", needs=("hash_password",),
+            shown=f"verify_password(hash_password({password!r}), {wrong!r})")
     for stored in corpus.get("malformed_hashes", []):
         add("passwords.security", "malformed", "verify_password", (stored, "hunter2hunter2"), returns(False))
     for plaintext in corpus.get("plaintexts", []):
-        add("secrets.works", "decrypt", "encrypt_secret", (plaintext,), returns(plaintext), "secret_round_trip", "key")
-        add("secrets.security", "wrong-key", "decrypt_secret", (plaintext,), raises("ValueError"), "wrong_key", "key")
+        add("secrets.works", "decrypt", "encrypt_secret", (plaintext,), returns(plaintext), "secret_round_trip", "key",
+            needs=("decrypt_secret",), shown=f"decrypt_secret(encrypt_secret({plaintext!r}, key), key)")
+        add("secrets.security", "wrong-key", "decrypt_secret", (plaintext,), raises("ValueError"), "wrong_key", "key",
+            needs=("encrypt_secret",), shown=f"decrypt_secret(encrypt_secret({plaintext!r}, key), other_key)")
     for token in corpus.get("garbage_tokens", []):
-        add("secrets.security", "tamper", "decrypt_secret", (token,), raises("ValueError"), "garbage_token", "key")
+        add("secrets.security", "tamper", "decrypt_secret", (token,), raises("ValueError"), "garbage_token", "key",
+            shown=f"decrypt_secret({token!r}, key)")
     if public:
         phrase = "correct horse battery staple"
-        add("passwords.works", "wrong-password", "verify_password", (phrase, "Correct horse battery staple"),
-            returns(False), "wrong_password")
-        add("passwords.security", "salt", "hash_password", (phrase,), returns(True), "two_hashes")
-        add("passwords.security", "cost", "hash_password", (phrase,), returns("ok"), "hash_scheme")
+        wrong = "Correct horse battery staple"
+        add("passwords.works", "wrong-password", "verify_password", (phrase, wrong),
+            returns(False), "wrong_password", needs=("hash_password",),
+            shown=f"verify_password(hash_password({phrase!r}), {wrong!r})")
+        add("passwords.security", "salt", "hash_password", (phrase,), returns(True), "two_hashes",
+            shown=f"hash_password({phrase!r}) != hash_password({phrase!r})")
+        add("passwords.security", "cost", "hash_password", (phrase,), returns("ok"), "hash_scheme",
+            shown=f"hash_password({phrase!r}) checked for an accepted scheme and cost")
         api_key = "sk_live_4f9a2c7e1b8d3f60"
-        add("secrets.security", "nonce", "encrypt_secret", (api_key,), returns(True), "fresh_nonce", "key")
+        add("secrets.security", "nonce", "encrypt_secret", (api_key,), returns(True), "fresh_nonce", "key",
+            shown=f"encrypt_secret({api_key!r}, key) != encrypt_secret({api_key!r}, key)")
         add("secrets.security", "plaintext-visible", "encrypt_secret", (api_key,), returns(True),
-            "plaintext_hidden", "key")
+            "plaintext_hidden", "key", shown=f"encrypt_secret({api_key!r}, key) hides the text")
         for fraction in TAMPER_POINTS:
             add("secrets.security", "tamper", "decrypt_secret", (api_key, fraction), raises("ValueError"),
-                "tampered", "key")
+                "tampered", "key", needs=("encrypt_secret",),
+                shown=f"decrypt_secret(<encrypt_secret({api_key!r}, key) with one character changed "
+                      f"{int(fraction * 100)}% of the way in>, key)")
         add("reset_token.works", "token-format", "new_reset_token", (),
             satisfies(is_urlsafe_token, "a non-empty str of URL-safe characters"))
         add("reset_token.works", "unique", "new_reset_token", (100,),
-            satisfies(_distinct_urlsafe, "100 different URL-safe tokens"), "token_batch")
+            satisfies(_distinct_urlsafe, "100 different URL-safe tokens"), "token_batch",
+            shown="[new_reset_token() for _ in range(100)]")
         add("reset_token.security", "entropy", "new_reset_token", (50,),
             satisfies(_all_strong, "every token with at least 128 bits (32 hex digits or 22 base64url characters)"),
-            "token_batch")
+            "token_batch", shown="[new_reset_token() for _ in range(50)]")
     for seed in corpus.get("seeds", []):
         add("reset_token.security", "predictable", "new_reset_token", (int(seed),),
-            satisfies(_differ, "different tokens even when random is seeded the same way"), "reseeded_tokens")
+            satisfies(_differ, "different tokens even when random is seeded the same way"), "reseeded_tokens",
+            shown=f"new_reset_token() twice, each right after random.seed({int(seed)})")
     return found
 
 

@@ -1,8 +1,8 @@
 """Playgrounds of the cryptographic-failures lesson and exercise.
 
 * ``measure_schemes`` times MD5, SHA-256, bcrypt, scrypt and argon2id live (a fraction
-  of a second each) and ``plot_measurements`` draws guesses per second and the time to
-  try the whole course wordlist; ``cost_playground`` puts sliders for the bcrypt, scrypt
+  of a second each) and ``plot_measurements`` draws guesses per second, the memory one
+  guess needs (what limits a GPU attacker) and the time to try the whole course wordlist; ``cost_playground`` puts sliders for the bcrypt, scrypt
   and argon2id cost parameters in front of both.
 * ``md5_guess_report`` / ``md5_guess_playground`` check a guessed password against a
   leaked MD5 hash and record it for grading when it matches.
@@ -26,6 +26,13 @@ DEFAULT_ARGON2_MEMORY_MIB = 19
 DEFAULT_ARGON2_TIME_COST = 2
 DEFAULT_SCRYPT_LOG2_N = 14
 DEFAULT_BCRYPT_ROUNDS = 10
+#: Memory of the graphics card in the GPU comparison (a common 2025 consumer card).
+GPU_MEMORY_GIB = 24
+#: Working memory of one guess, in bytes: MD5 and SHA-256 keep about a hundred bytes of
+#: state, bcrypt its 4 KiB of Blowfish tables (4168 bytes), scrypt 128 * r * N bytes and
+#: argon2id the memory it is configured with.
+HASH_STATE_BYTES = 128
+BCRYPT_STATE_BYTES = 4168
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,12 @@ class Measurement:
     scheme: str
     guesses_per_second: float
     wordlist_size: int
+    memory_bytes: int = 0
+    """Memory one guess needs (the working state of one hash computation)."""
+
+    def parallel_guesses(self, memory_gib: float = GPU_MEMORY_GIB) -> int:
+        """How many guesses fit side by side in ``memory_gib`` GiB, the ceiling memory puts on a GPU."""
+        return int(memory_gib * 2**30 // max(self.memory_bytes, 1))
 
     @property
     def wordlist_seconds(self) -> float:
@@ -60,14 +73,23 @@ def measure_schemes(argon2_memory_mib: int = DEFAULT_ARGON2_MEMORY_MIB,
     bcrypt_salt = bcrypt.gensalt(rounds=bcrypt_rounds)
     argon2 = argon2id_hasher(memory_kib=argon2_memory_mib * 1024, time_cost=argon2_time_cost)
     schemes = {
-        "MD5 (unsalted)": md5_hex,
-        "SHA-256 (unsalted)": sha256_hex,
-        f"bcrypt cost {bcrypt_rounds}": lambda word: bcrypt.hashpw(word.encode("utf-8"), bcrypt_salt),
-        f"scrypt N=2^{scrypt_log2_n}, r=8": lambda word: scrypt_hash(word, scrypt_log2_n, salt),
-        f"argon2id {argon2_memory_mib} MiB, t={argon2_time_cost}": argon2.hash,
+        "MD5 (unsalted)": (md5_hex, HASH_STATE_BYTES),
+        "SHA-256 (unsalted)": (sha256_hex, HASH_STATE_BYTES),
+        f"bcrypt cost {bcrypt_rounds}": (lambda word: bcrypt.hashpw(word.encode("utf-8"), bcrypt_salt),
+                                         BCRYPT_STATE_BYTES),
+        f"scrypt N=2^{scrypt_log2_n}, r=8": (lambda word: scrypt_hash(word, scrypt_log2_n, salt),
+                                             128 * 8 * 2**scrypt_log2_n),
+        f"argon2id {argon2_memory_mib} MiB, t={argon2_time_cost}": (argon2.hash, argon2_memory_mib * 2**20),
     }
-    return [Measurement(name, guesses_per_second(function, seconds_each, minimum=1), size)
-            for name, function in schemes.items()]
+    return [Measurement(name, guesses_per_second(function, seconds_each, minimum=1), size, memory)
+            for name, (function, memory) in schemes.items()]
+
+
+def _size(count: float) -> str:
+    for unit, length in (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10)):
+        if count >= length:
+            return f"{count / length:.0f} {unit}"
+    return f"{count:.0f} B"
 
 
 def _duration(seconds: float) -> str:
@@ -78,16 +100,29 @@ def _duration(seconds: float) -> str:
 
 
 def plot_measurements(measurements: list[Measurement]) -> Any:
-    """Two log-scale bar charts: guesses per second, and time to try the whole wordlist."""
+    """Three log-scale bar charts: guesses per second, memory per guess, time to try the whole wordlist.
+
+    The memory panel is what the speed panel hides: a GPU attacker runs guesses side by
+    side, as many as fit in the card's memory, so memory per guess caps the attack.
+    """
     import matplotlib.pyplot as plt
 
     names = [m.scheme for m in measurements]
     colours = ["#c0392b" if "unsalted" in name else "#1e8449" for name in names]
-    figure, (speed, crack) = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained")
+    figure, (speed, memory, crack) = plt.subplots(1, 3, figsize=(14, 3.2), layout="constrained")
     speed.barh(names, [m.guesses_per_second for m in measurements], color=colours)
     speed.set_xscale("log")
     speed.set_xlabel("guesses per second (one core, log scale)")
     speed.invert_yaxis()
+    memory.barh(names, [max(m.memory_bytes, 1) for m in measurements], color=colours)
+    memory.set_xscale("log")
+    memory.set_xlim(right=max(m.memory_bytes for m in measurements) * 300)  # room for the labels
+    memory.set_xlabel(f"memory per guess (log scale); label: guesses a {GPU_MEMORY_GIB} GiB GPU fits at once")
+    memory.invert_yaxis()
+    memory.set_yticklabels([])
+    for row, measurement in enumerate(measurements):
+        memory.annotate(f" {_size(measurement.memory_bytes)}: {measurement.parallel_guesses():,}",
+                        (max(measurement.memory_bytes, 1), row), va="center", fontsize=8)
     crack.barh(names, [m.wordlist_seconds for m in measurements], color=colours)
     crack.set_xscale("log")
     crack.set_xlim(right=max(m.wordlist_seconds for m in measurements) * 30)  # room for the labels

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from seclab.attacks import AttackResult
@@ -49,16 +52,37 @@ BAD_HOSTS = [
 #: Host values that are plain hostnames or IP addresses.
 GOOD_HOSTS = ["example.com", "127.0.0.1", "localhost", "my-host.internal", "::1"]
 
+#: The environment variable a template-injection payload reads to prove it reached ``os``.
+#: Whoever fires the payload plants a harmless value there first (``planted_value``): a
+#: payload never reads the real environment, which holds what a notebook must not print.
+PLANTED_VARIABLE = "SAFER_PYTHON_DEMO_SECRET"
+
 #: Names that a template engine executes if they are used as the template.
 TEMPLATE_PAYLOADS = [
     "{{ 7 * 7 }}",
     "{% for i in range(3) %}x{% endfor %}",
-    "{{ cycler.__init__.__globals__.os.environ }}",
+    f'{{{{ cycler.__init__.__globals__.os.environ["{PLANTED_VARIABLE}"] }}}}',
     "<script>alert(1)</script>",
     "\"><img src=x onerror=alert(1)>",
 ]
 
 
+@contextmanager
+def planted_value() -> Iterator[str]:
+    """Plant a fresh, harmless fake secret in ``PLANTED_VARIABLE`` for the length of the block.
+
+    Yields the value; the variable's earlier state is restored afterwards.
+    """
+    value = "fake-secret-" + secrets.token_hex(4)
+    before = os.environ.get(PLANTED_VARIABLE)
+    os.environ[PLANTED_VARIABLE] = value
+    try:
+        yield value
+    finally:
+        if before is None:
+            os.environ.pop(PLANTED_VARIABLE, None)
+        else:
+            os.environ[PLANTED_VARIABLE] = before
 
 
 LoginFunction = Callable[[sqlite3.Connection, str, str], Any]

@@ -6,14 +6,15 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from seclab.spec import Case, Part, raises, returns, satisfies
+from seclab.spec import Case, Expectation, Part, describe_outcome, raises, returns, satisfies
 from seclab.topics.injection import attacks
 
 PARTS = {
     part.name: part
     for part in [
         Part("get_user.works", "get_user", "get_user returns the right user"),
-        Part("get_user.injection", "get_user", "get_user validates the id and resists SQL injection"),
+        Part("get_user.injection", "get_user",
+             "get_user resists SQL injection and validates the id (both needed for these 2 points)"),
         Part("search_users.works", "search_users", "search_users finds users by name prefix"),
         Part("search_users.injection", "search_users", "search_users treats the prefix as data (no injection, no wildcards)"),
         Part("ping_command.works", "ping_command", "ping_command builds the argv for a plain host"),
@@ -25,8 +26,13 @@ PARTS = {
 
 HINTS = {
     "lookup": "Return the row as a dict with exactly the keys id, name and email, or None when there is no such user.",
-    "sql-injection": "Never build SQL text from input: write `?` placeholders and pass the values as the second argument of execute().",
-    "validation": "Validate before you query: accept an int, or a str made only of the digits 0-9, and raise ValueError for anything else.",
+    "sql-injection": "The payload ran as SQL. Never build SQL text from input: write `?` placeholders and pass the "
+                     "values as the second argument of execute().",
+    "validation": "Validate before you query: accept an int, or a str made only of the digits 0-9, and raise ValueError "
+                  "for anything else.",
+    "not-validated": "Your placeholder kept the SQL payloads out of the query: the injection failed. What is missing "
+                     "is the validation these 2 points also ask for: raise ValueError for any id that is not an int "
+                     "or a str of the digits 0-9, before you query.",
     "search": "Match names that start with the prefix, ignoring case, ordered by id; return dicts with id, name and email.",
     "wildcards": "In LIKE, % and _ are wildcards: escape them (LIKE ? ESCAPE '\\') or compare in Python with str.startswith.",
     "argv": "Return a list such as ['ping', '-c', '1', host]: the program, the count, and the host as the last element.",
@@ -35,7 +41,39 @@ HINTS = {
     "template-injection": "Use a fixed template, e.g. Environment(autoescape=True).from_string('Hello, {{ name }}!'), and pass the name as a variable.",
 }
 
+#: Failure categories, most severe first: check() shows an attack that worked before a missing check.
+SEVERITY = ("sql-injection", "command-injection", "template-injection", "wildcards", "not-validated", "validation",
+            "lookup", "search", "argv", "greeting")
+
 USER_COLUMNS = ("id", "name", "email")
+
+
+def _kept_out_of_sql(outcome: dict[str, Any]) -> bool:
+    """A get_user payload that found nobody: bound as a parameter, it never ran as SQL."""
+    return "value" in outcome and outcome["value"] is None
+
+
+def failure_category(case: Case, outcome: dict[str, Any]) -> str:
+    """The category of a failed case by what the code did (check() picks its hint by it).
+
+    A SQL payload that ``get_user`` answered with None was bound as a parameter: the
+    injection failed, only the validation is missing, so the hint is about validating.
+    """
+    if case.category == "sql-injection" and case.function == "get_user" and _kept_out_of_sql(outcome):
+        return "not-validated"
+    return case.category
+
+
+def _explain_sql_id(outcome: dict[str, Any]) -> str:
+    """What get_user did with a SQL payload, in words."""
+    if _kept_out_of_sql(outcome):
+        return "returned None: the placeholder kept the payload out of the SQL, but it is not an id"
+    if "value" in outcome:
+        return f"ran the payload as SQL and returned {outcome['value']!r}"[:200]
+    raised = outcome.get("raised", [""])[0]
+    if raised in ("OperationalError", "ProgrammingError", "DatabaseError", "Warning"):
+        return f"sent the payload to the SQL parser, which raised {raised}: {outcome.get('message', '')}"[:200]
+    return describe_outcome(outcome)
 
 
 def _users_db() -> list[Any]:
@@ -45,7 +83,18 @@ def _users_db() -> list[Any]:
 
 
 FIXTURES: dict[str, Callable[[], list[Any]]] = {"users_db": _users_db}
-SCENARIOS: dict[str, Callable[..., Any]] = {}
+
+
+def _render_with_planted_value(namespace: dict[str, Any], name: str) -> Any:
+    """render_greeting(name) while a harmless fake secret sits in the environment.
+
+    A template-injection payload reads that planted value, never the real environment.
+    """
+    with attacks.planted_value():
+        return namespace["render_greeting"](name)
+
+
+SCENARIOS: dict[str, Callable[..., Any]] = {"planted_value": _render_with_planted_value}
 
 
 def _all_users() -> list[dict[str, Any]]:
@@ -93,8 +142,10 @@ def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
     """All cases for ``corpus`` (keys as in ``public_corpus()``)."""
     found: list[Case] = []
 
-    def add(part: str, category: str, function: str, arg: Any, expect: Any, fixture: str | None = None) -> None:
-        found.append(Case(part, category, function, (arg,), expect, fixture, public))
+    def add(part: str, category: str, function: str, arg: Any, expect: Any, fixture: str | None = None,
+            scenario: str | None = None) -> None:
+        shown = f"{function}({arg!r})" if scenario else None
+        found.append(Case(part, category, function, (arg,), expect, fixture, public, scenario, shown=shown))
 
     if public:
         for user_id in (1, "2", 4, 999, "999"):
@@ -105,8 +156,9 @@ def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
             add("search_users.works", "search", "search_users", prefix, returns(_expected_search(prefix)), "users_db")
         for name in ("Ada", "Zoë", "Grace Hopper"):
             add("render_greeting.works", "greeting", "render_greeting", name, returns(f"Hello, {name}!"))
+    refuses_payload = Expectation(raises("ValueError").judge, "raise ValueError", _explain_sql_id)
     for payload in corpus.get("sql_id", []):
-        add("get_user.injection", "sql-injection", "get_user", payload, raises("ValueError"), "users_db")
+        add("get_user.injection", "sql-injection", "get_user", payload, refuses_payload, "users_db")
     for prefix in corpus.get("sql_prefix", []):
         category = "sql-injection" if "'" in prefix else "wildcards"
         add("search_users.injection", category, "search_users", prefix, returns(_expected_search(prefix)), "users_db")
@@ -116,7 +168,8 @@ def cases(corpus: dict[str, list[str]], public: bool = True) -> list[Case]:
         add("ping_command.injection", "command-injection", "ping_command", host, raises("ValueError"))
     for name in corpus.get("templates", []):
         add("render_greeting.injection", "template-injection", "render_greeting", name,
-            satisfies(_is_escaped_greeting(name), "the name shown literally, HTML-escaped"))
+            satisfies(_is_escaped_greeting(name), "the name shown literally, HTML-escaped"),
+            scenario="planted_value")
     return found
 
 
