@@ -86,7 +86,6 @@ hub: $(STAMP)
 	$(BIN)/python deploy/jupyterhub/hub.py start --root $(HUB_ROOT)
 
 NAME ?=
-ROLE ?= learner
 hub-user: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make hub-user NAME=ada [ROLE=instructor]"; exit 2; }
 	$(BIN)/python deploy/jupyterhub/hub.py add-user $(NAME) --root $(HUB_ROOT) $(if $(filter instructor,$(ROLE)),--instructor,)

@@ -116,7 +116,7 @@ class ClassOnHub:
         """``command`` run as ``name`` with the environment the hub gives that person."""
         config = [str(self.root / "etc" / "jupyter")]
         if name != self.instructor:
-            config.insert(0, str(self.root / "etc" / "jupyter-learner"))
+            config.insert(0, str(REPO / "binder" / "learner"))
         env = {"HOME": str(self.home(name)), "USER": name, "LANG": "C.UTF-8",
                "PATH": os.pathsep.join([str(VENV_BIN), "/usr/bin", "/bin"]),
                "JUPYTER_CONFIG_PATH": os.pathsep.join(config)}

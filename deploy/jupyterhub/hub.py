@@ -1,7 +1,6 @@
 """Set up and run a Safer Python class on one JupyterHub server (run as root).
 
 Usage: python deploy/jupyterhub/hub.py setup [--root DIR] [--share-python]
-       python deploy/jupyterhub/hub.py learner-config DIR   (the learner view only; the Docker image)
        python deploy/jupyterhub/hub.py add-user NAME [--instructor] [--root DIR] [--home-base DIR]
        python deploy/jupyterhub/hub.py remove-user NAME
        python deploy/jupyterhub/hub.py start [--root DIR]
@@ -30,12 +29,6 @@ VENV_BIN = Path(sys.executable).parent
 COURSE_ID = "safer-python"
 COURSE_FOLDER = "safer-python-course"  # the instructor's nbgrader course, in their home
 DEFAULT_ROOT = Path("/srv/safer-python")
-LEARNER_ONLY_OFF = [  # nbgrader's instructor tools, switched off (and locked) for learners
-    "@jupyter/nbgrader:create-assignment",
-    "@jupyter/nbgrader:course-list",
-    "@jupyter/nbgrader:formgrader",
-]
-INSTRUCTOR_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
 
 
 class HubSetupError(Exception):
@@ -96,27 +89,17 @@ def nbgrader_config(exchange: str) -> str:
             f"c.Exchange.root = {exchange!r}\n")
 
 
-def write_learner_config(folder: Path) -> None:
-    """A Jupyter config folder that switches nbgrader's instructor tools off (and locks them)."""
-    flags = {name: True for name in LEARNER_ONLY_OFF}
-    write_json(folder / "labconfig" / "page_config.json", {"disabledExtensions": flags, "lockedExtensions": flags})
-    write_json(folder / "jupyter_server_config.json",
-               {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}})
-    _readable(folder)
-
-
 def _readable(folder: Path) -> None:
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def write_system_config(root: Path) -> None:
-    """nbgrader for everyone (course id, exchange) and the learner view (no instructor tools)."""
+    """nbgrader for everyone: the course id and the exchange (the learner view is binder/learner/)."""
     system = root / "etc" / "jupyter"
     system.mkdir(parents=True, exist_ok=True)
     (system / "nbgrader_config.py").write_text(nbgrader_config(str(root / "exchange")), encoding="utf-8")
     _readable(system)
-    write_learner_config(root / "etc" / "jupyter-learner")
 
 
 def share_python(paths: list[Path]) -> list[tuple[Path, int]]:
@@ -250,8 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     user_parser.add_argument("--home-base", type=Path, default=Path("/home"))
     remove_parser = commands.add_parser("remove-user", help="remove an account of the class and its home")
     remove_parser.add_argument("name")
-    learner_parser = commands.add_parser("learner-config", help="write the learner view's Jupyter config folder")
-    learner_parser.add_argument("folder", type=Path)
     start_parser = commands.add_parser("start", help="start the hub on 127.0.0.1")
     start_parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help=root_help)
     args = parser.parse_args(argv)
@@ -260,8 +241,6 @@ def main(argv: list[str] | None = None) -> int:
             setup(args.root.resolve(), args.share_python)
         elif args.command == "add-user":
             add_user(args.name, args.instructor, args.root.resolve(), args.home_base)
-        elif args.command == "learner-config":
-            write_learner_config(args.folder)
         elif args.command == "remove-user":
             remove_user(args.name)
         else:

@@ -36,7 +36,7 @@ CLASS = os.environ.get("SECLAB_CLASS", "safer-python")
 LEARNERS_GROUP = f"{CLASS}-learners"
 INSTRUCTORS_GROUP = f"{CLASS}-instructors"
 SYSTEM_CONFIG = ROOT / "etc" / "jupyter"            # nbgrader_config.py for everyone
-LEARNER_CONFIG = ROOT / "etc" / "jupyter-learner"   # hides nbgrader's instructor tools
+LEARNER_CONFIG = HERE.parents[1] / "binder" / "learner"  # hides nbgrader's instructor tools, as `make lab` does
 
 
 def members(group: str) -> set[str]:
