@@ -4,7 +4,9 @@ The grader trusts nothing in the learner's kernel: the program's source is execu
 a fresh ``python -I`` process (empty temporary working directory, scrubbed environment,
 memory/CPU/file-size limits, a time limit per call) and only plain JSON comes back. A
 call that hangs or kills the process costs that call; the process is restarted for the
-next one.
+next one. An exercise's spec may ask for interpreter options with
+``INTERPRETER_OPTIONS`` (e.g. ``("-O",)``: lesson 12 grades ``require_admin`` where
+``assert`` statements are gone); only the options in ``ALLOWED_OPTIONS`` are accepted.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from seclab.errors import GradingSetupError
 from seclab.grading.confine import make_read_only, protected_paths
 from seclab.outcomes import Outcome
-from seclab.spec import Case
+from seclab.spec import Case, load_spec
 
 LOAD_SECONDS = 30.0
 CALL_SECONDS = 5.0
@@ -32,6 +35,18 @@ CPU_SECONDS = 120
 FILE_BYTES = 16 * 1024 * 1024
 MAX_SKIPPED_CELLS = 3
 _PROTECTED: list[str] = []
+#: interpreter options a spec may ask for in ``INTERPRETER_OPTIONS``
+ALLOWED_OPTIONS = frozenset({"-O", "-OO"})
+
+
+def interpreter_options(exercise: str) -> tuple[str, ...]:
+    """The extra options of ``python`` for ``exercise``'s sandbox (its spec's ``INTERPRETER_OPTIONS``)."""
+    options = tuple(getattr(load_spec(exercise), "INTERPRETER_OPTIONS", ()))
+    unknown = [option for option in options if option not in ALLOWED_OPTIONS]
+    if unknown:
+        raise GradingSetupError(f"{exercise}: interpreter options {unknown} are not allowed; "
+                                f"use some of {sorted(ALLOWED_OPTIONS)}")
+    return options
 
 
 def _limit_resources() -> None:  # runs in the child between fork and exec
@@ -54,6 +69,7 @@ class Sandbox:
     def __init__(self, exercise: str, cells: list[str]) -> None:
         self.exercise = exercise
         self.cells = cells
+        self.options = interpreter_options(exercise)
         self.cell_errors: list[str] = []
         self.load_failure: Outcome | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -85,7 +101,7 @@ class Sandbox:
         self._buffer = b""
         self._stderr = open(Path(self._workdir.name) / "stderr.log", "ab")  # noqa: SIM115
         self._process = subprocess.Popen(  # fixed argv, our own interpreter  # nosec B603
-            [sys.executable, "-I", "-m", "seclab.grading.sandbox"],
+            [sys.executable, "-I", *self.options, "-m", "seclab.grading.sandbox"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             cwd=self._workdir.name, env=_scrubbed_environment(self._workdir.name),
             preexec_fn=_limit_resources, start_new_session=True,
