@@ -23,7 +23,8 @@ import re
 import stat
 import tarfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {}
@@ -147,6 +148,22 @@ def _fence(folder: str, trusting: Callable[[tarfile.TarInfo, str], tarfile.TarIn
     return fenced
 
 
+@contextmanager
+def fenced_extraction(folder: str) -> Iterator[None]:
+    """While active, a fully trusting tar extraction (``vulnerable_extract``) never writes outside ``folder``.
+
+    The lesson's playground and the exploit replay run the vulnerable twin on archives
+    anyone can type; the fence stops a member aimed at the rest of the machine before
+    it is written (``LeftTheReplayFolder``), and lets escapes within ``folder`` happen.
+    """
+    trusting = tarfile.fully_trusted_filter
+    tarfile.fully_trusted_filter = _fence(folder, trusting)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        tarfile.fully_trusted_filter = trusting
+
+
 def _files_outside(folder: str, dest: str) -> list[str]:
     found = []
     for top, dirs, files in os.walk(folder):
@@ -187,17 +204,14 @@ def replay_extract(twin: str, payload: str) -> dict[str, Any]:
         stream.write(decode_archive(payload))
     extractors = {"vulnerable": vulnerable_extract, "fixed": fixed_extract}
     extract = extractors[twin]
-    trusting = tarfile.fully_trusted_filter
-    tarfile.fully_trusted_filter = _fence(folder, trusting)  # type: ignore[assignment]
     result: dict[str, Any] = {"raised": None, "fenced": None}
     try:
-        extract(os.path.join(folder, ARCHIVE), dest)
+        with fenced_extraction(folder):
+            extract(os.path.join(folder, ARCHIVE), dest)
     except LeftTheReplayFolder as stopped:
         result["fenced"] = str(stopped)
     except Exception as error:  # a broken archive only ends its own replay
         result["raised"] = type(error).__name__
-    finally:
-        tarfile.fully_trusted_filter = trusting
     result["outside"] = _files_outside(folder, dest)
     result["inside"] = sorted(os.path.relpath(os.path.join(top, name), dest)
                               for top, _dirs, files in os.walk(dest) for name in files)
