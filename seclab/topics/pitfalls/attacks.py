@@ -145,8 +145,11 @@ def escape_attack(extract: Callable[[str, str], Any], workdir: str | os.PathLike
         how = "extracted"
     except ValueError as error:
         how = f"refused: {error}"
-    escaped = sorted(os.path.relpath(os.path.join(top, file), base)
-                     for top, dirs, files in os.walk(base) if Path(top) != dest for file in files if file == ESCAPED)
+    escaped = []
+    for top, dirs, files in os.walk(base):
+        dirs[:] = [name for name in dirs if Path(top, name) != dest]  # what stayed inside does not count
+        escaped += [os.path.relpath(os.path.join(top, name), base) for name in files if name == ESCAPED]
+    escaped.sort()
     return AttackResult(name, bool(escaped), f"{how}; outside the destination: {escaped or 'nothing'}")
 
 
