@@ -177,3 +177,24 @@ def test_replay_report_in_words():
 
 def test_no_trace_of_the_tests_outside_temporary_folders():
     assert not os.path.exists("pwned")
+
+
+def test_cheap_bombs_declare_or_hold_more_than_100_mib_in_a_small_file(tmp_path):
+    bomb, declared = tmp_path / "bomb.tar.gz", tmp_path / "declared.tar"
+    attacks.build_archive(bomb, [{"name": "a.txt", "data": "a"}, {"name": "zeros", "zeros": targets.MAX_TOTAL_BYTES + 1},
+                                 {"name": "b.txt", "data": "b"}], "gz")
+    attacks.build_archive(declared, [{"name": "a.txt", "data": "a"},
+                                     {"name": "big", "declared": targets.MAX_TOTAL_BYTES, "data": "x"}])
+    assert bomb.stat().st_size < 1024 * 1024 and declared.stat().st_size < 4096
+    with tarfile.open(bomb) as tar:
+        assert [(member.name, member.size) for member in tar] == [
+            ("a.txt", 1), ("zeros", targets.MAX_TOTAL_BYTES + 1), ("b.txt", 1)]
+        assert tar.extractfile("b.txt").read() == b"b"
+    with tarfile.open(declared) as tar:
+        assert tar.next().name == "a.txt" and tar.next().size == targets.MAX_TOTAL_BYTES
+    for archive in (bomb, declared):
+        dest = tmp_path / f"dest-{archive.name}"
+        dest.mkdir()
+        with pytest.raises(ValueError):
+            targets.fixed_extract(str(archive), str(dest))
+        assert list(dest.iterdir()) == []

@@ -4,14 +4,18 @@ Archives are described as plain data (so that they can sit in a JSON corpus and 
 inside whichever process runs the code under test): a list of members, each a dict with
 ``name`` and optionally ``type`` (``file``, ``dir``, ``symlink``, ``hardlink``, ``fifo``,
 ``chr``, ``blk``), ``data`` (text), ``zeros`` (that many zero bytes instead), ``mode`` and
-``link``. ``{outside}`` in a name or link stands for the absolute path of a folder next
+``link``; a last member may have ``declared``, a size its header claims while only ``data``
+follows (the archive is cut there: the cheap way to declare 100 MiB of content). ``{outside}`` in a name or link stands for the absolute path of a folder next
 to the destination, so an absolute-name attack can aim at a place the judge watches.
 """
 
 from __future__ import annotations
 
 import base64
+import bz2
+import gzip
 import io
+import lzma
 import os
 import tarfile
 import tempfile
@@ -42,12 +46,67 @@ class _Zeros(io.RawIOBase):
         return count
 
 
+def _declare(archive: bytes, declared: int, kept: int) -> bytes:
+    """``archive`` whose last member's header claims ``declared`` bytes, cut after ``kept`` bytes of its data."""
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        offset = tar.getmembers()[-1].offset
+    header = bytearray(archive[offset:offset + tarfile.BLOCKSIZE])
+    header[124:136] = b"%011o\0" % declared
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    return archive[:offset] + bytes(header) + archive[offset + tarfile.BLOCKSIZE:offset + tarfile.BLOCKSIZE + kept]
+
+
 def build_archive(path: str | os.PathLike[str], members: list[dict[str, Any]], compression: str = "",
                   outside: str = "") -> None:
     """Write a tar archive of ``members`` (see the module docstring) to ``path``."""
+    if members and "declared" in members[-1]:
+        plain = io.BytesIO()
+        _write_members(plain, members, "", outside)
+        kept = len(str(members[-1].get("data", "")).encode("utf-8"))
+        data = _declare(plain.getvalue(), int(members[-1]["declared"]), kept)
+        compressors = {"": lambda raw: raw, "gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
+        Path(path).write_bytes(compressors[compression](data))
+        return
+    if compression == "gz" and any("zeros" in member for member in members):
+        Path(path).write_bytes(_gzip_bomb(members, outside))
+        return
+    with open(path, "wb") as stream:
+        _write_members(stream, members, compression, outside)
+
+
+_MIB = 1024 * 1024
+
+
+def _gzip_bomb(members: list[dict[str, Any]], outside: str) -> bytes:
+    """A .tar.gz of ``members`` built as concatenated gzip members, one per MiB of zeros reused:
+    100 MiB of content in about 100 KB, without compressing 100 MiB."""
+    one_mib = gzip.compress(bytes(_MIB), compresslevel=1)
+    pieces = []
+    for member in members:
+        header = io.BytesIO()
+        _write_members(header, [{**member, "zeros": 0} if "zeros" in member else member], "", outside)
+        with tarfile.open(fileobj=io.BytesIO(header.getvalue())) as tar:
+            first = tar.getmembers()[0]
+        size = int(member.get("zeros", 0))
+        if "zeros" in member:
+            info = tarfile.TarInfo(first.name)
+            info.mode, info.mtime, info.size = first.mode, first.mtime, size
+            pieces.append(gzip.compress(info.tobuf(tarfile.GNU_FORMAT), compresslevel=1))
+            pieces += [one_mib] * (size // _MIB)
+            tail = size % _MIB + (-size % tarfile.BLOCKSIZE)
+            pieces.append(gzip.compress(bytes(tail), compresslevel=1))
+        else:
+            pieces.append(gzip.compress(header.getvalue()[:first.offset_data + first.size
+                                                          + (-first.size % tarfile.BLOCKSIZE)], compresslevel=1))
+    pieces.append(gzip.compress(bytes(tarfile.RECORDSIZE), compresslevel=1))
+    return b"".join(pieces)
+
+
+def _write_members(stream: Any, members: list[dict[str, Any]], compression: str, outside: str) -> None:
     mode = f"w:{compression}" if compression else "w"
     options: dict[str, Any] = {"compresslevel": 1} if compression in ("gz", "bz2") else {}
-    with tarfile.open(path, mode, format=tarfile.GNU_FORMAT, **options) as tar:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=stream, mode=mode, format=tarfile.GNU_FORMAT, **options) as tar:  # type: ignore[call-overload]
         for member in members:
             info = tarfile.TarInfo(str(member["name"]).replace("{outside}", outside))
             info.type = _TYPES[member.get("type", "file")]

@@ -234,14 +234,16 @@ def _extract(namespace: dict[str, Any], archive: dict[str, Any]) -> dict[str, An
         except Exception as error:
             raise PreparationFailed(f"{type(error).__name__}: {error}") from error
         before = _listing(real)
-        report: dict[str, Any] = {}
+        report: dict[str, Any] = {}  # the facts feedback shows first come first
         try:
             report["value"] = namespace["safe_extract"](str(path), str(dest))
         except Exception as error:  # the learner's code may raise anything
-            report["raised"] = [klass.__name__ for klass in type(error).__mro__]
-        report["unchanged"] = _listing(real) == before
-        report["outside"] = [entry for entry in _listing(base) if not entry.startswith(("uploads/", "uploads:"))
-                             and entry not in ("outside:dir", "uploads-evil:dir", "upload.tar:file", "dest-link:link")]
+            report["raised"] = type(error).__name__
+            report["value_error"] = isinstance(error, ValueError)
+        report["dest_unchanged"] = _listing(real) == before
+        report["written_outside"] = [entry for entry in _listing(base)
+                                     if not entry.startswith(("uploads/", "uploads:")) and entry not in
+                                     ("outside:dir", "uploads-evil:dir", "upload.tar:file", "dest-link:link")]
         report["files"] = {}
         report["unsafe_modes"] = []
         for top, dirs, files in os.walk(real):
@@ -272,12 +274,12 @@ def _extracts(members: list[dict[str, Any]]) -> Expectation:
     def judge(report: dict[str, Any]) -> bool:
         return (report.get("value") == sorted(files) and type(report.get("value")) is list
                 and all(report["files"].get(name) == text for name, text in files.items())
-                and not report["outside"] and not report["unsafe_modes"])
+                and not report["written_outside"] and not report["unsafe_modes"])
 
     def explain(outcome: dict[str, Any]) -> str:
         report = outcome.get("value", {})
         if "raised" in report:
-            return f"raised {report['raised'][0]}"
+            return f"raised {report['raised']}"
         if report.get("unsafe_modes"):
             return f"left setuid, setgid or world-writable bits on {report['unsafe_modes'][:3]}"
         return f"returned {report.get('value')!r}; files in dest: {sorted(report.get('files', {}))}"
@@ -286,21 +288,21 @@ def _extracts(members: list[dict[str, Any]]) -> Expectation:
 
 
 def _refuses(report: dict[str, Any]) -> bool:
-    return "ValueError" in report.get("raised", []) and report["unchanged"] and not report["outside"]
+    return bool(report.get("value_error")) and report["dest_unchanged"] and not report["written_outside"]
 
 
 def _explain_refusal(outcome: dict[str, Any]) -> str:
     report = outcome.get("value", {})
-    said = f"raised {report['raised'][0]}" if "raised" in report else f"returned {report.get('value')!r}"
-    if report.get("outside"):
+    said = f"raised {report['raised']}" if "raised" in report else f"returned {report.get('value')!r}"
+    if report.get("written_outside"):
         return f"{said}; something was written outside dest"
-    if not report.get("unchanged", True):
+    if not report.get("dest_unchanged", True):
         return f"{said}; dest was changed"
     return said
 
 
 _REFUSES = satisfies(_refuses, "raise ValueError and write nothing, inside dest or outside it", _explain_refusal)
-_UNREADABLE = satisfies(lambda report: "ValueError" in report.get("raised", []) and not report["outside"],
+_UNREADABLE = satisfies(lambda report: bool(report.get("value_error")) and not report["written_outside"],
                         "raise ValueError", _explain_refusal)
 
 
@@ -487,8 +489,7 @@ def public_corpus() -> dict[str, list[Any]]:
                               "prepare": [{"name": "escape", "link": "../outside"}]}],
             ["all-or-nothing", {"members": [_file("first.txt"), _file("second.txt"), _file("../last.txt")]}],
             ["too-many-members", {"many": 10_001}],
-            ["too-large", {"members": [{"name": "zeros.bin", "zeros": 100 * 1024 * 1024 + 1}],
-                           "compression": "gz"}],
+            ["too-large", {"members": [{"name": "zeros.bin", "zeros": 100 * 1024 * 1024 + 1}], "compression": "gz"}],
         ],
         "archives_unreadable": [
             {"raw_hex": b"this is not a tar archive, only text".hex()},
