@@ -118,11 +118,17 @@ def archive_playground(workdir: str | os.PathLike[str], members: str = EXAMPLE) 
 
 def list_members(payload: str) -> str:
     """The members of a recorded archive, read (never extracted) in this process."""
+    def kind(member: tarfile.TarInfo) -> str:
+        if member.issym():
+            return f"symlink -> {member.linkname}"
+        if member.islnk():
+            return f"hard link -> {member.linkname}"
+        return "folder" if member.isdir() else f"file of {member.size} bytes" if member.isfile() else "special file"
+
     try:
         raw = targets.decode_archive(payload)
         with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-            lines = [f"{member.name!r}: {'symlink -> ' + member.linkname if member.issym() else 'hard link -> ' + member.linkname if member.islnk() else 'folder' if member.isdir() else 'file' if member.isfile() else 'special'}"
-                     for member in tar.getmembers()[:50]]
+            lines = [f"{member.name!r}: {kind(member)}" for member in tar.getmembers()[:50]]
     except (ValueError, binascii.Error, tarfile.TarError, OSError, EOFError) as error:
         return f"not a readable archive: {error}"
     return "\n".join(lines) or "an empty archive"
