@@ -198,3 +198,14 @@ def test_cheap_bombs_declare_or_hold_more_than_100_mib_in_a_small_file(tmp_path)
         with pytest.raises(ValueError):
             targets.fixed_extract(str(archive), str(dest))
         assert list(dest.iterdir()) == []
+
+
+def test_an_assert_based_require_admin_lets_everyone_in_where_the_grader_runs_it():
+    from seclab.grading.runner import Sandbox
+
+    program = ["def require_admin(user):\n    assert user.get('role') == 'admin', 'admins only'\n"]
+    refusals = [case for case in spec.cases(spec.public_corpus())
+                if case.part == "require_admin.works" and case.category == "not-admin"]
+    with Sandbox(spec.EXERCISE, program) as box:
+        outcomes = [box.call(case) for case in refusals]
+    assert refusals and outcomes == [{"value": None}] * len(refusals)
