@@ -141,3 +141,27 @@ def test_os_exit_while_loading_costs_only_its_own_cell(tmp_path):
     results = grading.verify("03_injection", program(tmp_path, {"impl_ping_command": code}))
     assert results["ping_command.works"]["failed"] == {"missing": results["ping_command.works"]["total"]}
     assert all(results[part]["ok"] for part in PARTS if not part.startswith("ping_command"))
+
+
+def _optimize_flag_in_sandbox(exercise: str) -> object:
+    from seclab.grading.runner import Sandbox
+    from seclab.spec import Case, Expectation
+
+    cells = ["import sys\ndef optimize_flag():\n    assert False, 'asserts run'\n    return sys.flags.optimize\n"]
+    with Sandbox(exercise, cells) as box:
+        return box.call(Case("p", "c", "optimize_flag", (), Expectation(lambda _outcome: True, "anything")))
+
+
+def test_a_spec_can_ask_for_python_minus_o_and_other_exercises_keep_asserts(monkeypatch):
+    assert "AssertionError" in _optimize_flag_in_sandbox("03_injection")["raised"]
+    monkeypatch.setattr(load_spec("03_injection"), "INTERPRETER_OPTIONS", ("-O",), raising=False)
+    assert _optimize_flag_in_sandbox("03_injection") == {"value": 1}
+
+
+def test_interpreter_options_outside_the_allowed_set_are_a_setup_error(monkeypatch):
+    from seclab.errors import GradingSetupError
+    from seclab.grading.runner import Sandbox
+
+    monkeypatch.setattr(load_spec("03_injection"), "INTERPRETER_OPTIONS", ("-c", "print(1)"), raising=False)
+    with pytest.raises(GradingSetupError, match="not allowed"):
+        Sandbox("03_injection", [])

@@ -8,7 +8,9 @@ time limit per call), and only plain JSON comes back through its pipe: the cases
 ones included, are sent in one by one, never read from a file by the sandbox. A call
 that hangs or kills the process costs that call; the process is restarted for the next.
 Without bwrap (``policy.use_bwrap()`` False) the same process runs unconfined, with the
-same limits.
+same limits. An exercise's spec may ask for interpreter options with
+``INTERPRETER_OPTIONS`` (e.g. ``("-O",)``: lesson 12 grades ``require_admin`` where
+``assert`` statements are gone); only the options in ``ALLOWED_OPTIONS`` are accepted.
 """
 
 from __future__ import annotations
@@ -25,13 +27,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from seclab.errors import GradingSetupError
 from seclab.grading import policy
 from seclab.outcomes import Outcome
-from seclab.spec import Case
+from seclab.spec import Case, load_spec
 
 # kept for callers of the old names
 LOAD_SECONDS = policy.VERIFIER.load_seconds
 CALL_SECONDS = policy.VERIFIER.seconds
+#: interpreter options a spec may ask for in ``INTERPRETER_OPTIONS``
+ALLOWED_OPTIONS = frozenset({"-O", "-OO"})
+
+
+def interpreter_options(exercise: str) -> tuple[str, ...]:
+    """The extra options of ``python`` for ``exercise``'s sandbox (its spec's ``INTERPRETER_OPTIONS``)."""
+    options = tuple(getattr(load_spec(exercise), "INTERPRETER_OPTIONS", ()))
+    unknown = [option for option in options if option not in ALLOWED_OPTIONS]
+    if unknown:
+        raise GradingSetupError(f"{exercise}: interpreter options {unknown} are not allowed; "
+                                f"use some of {sorted(ALLOWED_OPTIONS)}")
+    return options
 
 
 class Sandbox:
@@ -40,6 +55,7 @@ class Sandbox:
     def __init__(self, exercise: str, cells: list[str], limits: policy.Limits = policy.VERIFIER,
                  writable: list[str] | None = None) -> None:
         self.exercise = exercise
+        self.options = interpreter_options(exercise)
         self.cells = cells
         self.limits = limits
         self.writable = list(writable or [])
@@ -77,7 +93,7 @@ class Sandbox:
         self._buffer = b""
         workdir = self._workdir.name
         self._stderr = open(Path(workdir) / "stderr.log", "ab")  # noqa: SIM115
-        command = [sys.executable, "-I", "-m", "seclab.grading.isolated"]
+        command = [sys.executable, "-I", *self.options, "-m", "seclab.grading.isolated"]
         if self.confined:
             command = policy.bwrap_prefix(self.limits, [workdir, *self.writable], self.uid, chdir=workdir) + command
         limits, processes = self.limits, self.uid is not None
