@@ -144,7 +144,7 @@ def test_os_exit_while_loading_costs_only_its_own_cell(tmp_path):
 
 
 def _optimize_flag_in_sandbox(exercise: str) -> object:
-    from seclab.grading.runner import Sandbox
+    from seclab.grading.sandbox import Sandbox
     from seclab.spec import Case, Expectation
 
     cells = ["import sys\ndef optimize_flag():\n    assert False, 'asserts run'\n    return sys.flags.optimize\n"]
@@ -160,7 +160,7 @@ def test_a_spec_can_ask_for_python_minus_o_and_other_exercises_keep_asserts(monk
 
 def test_interpreter_options_outside_the_allowed_set_are_a_setup_error(monkeypatch):
     from seclab.errors import GradingSetupError
-    from seclab.grading.runner import Sandbox
+    from seclab.grading.sandbox import Sandbox
 
     monkeypatch.setattr(load_spec("03_injection"), "INTERPRETER_OPTIONS", ("-c", "print(1)"), raising=False)
     with pytest.raises(GradingSetupError, match="not allowed"):

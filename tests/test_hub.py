@@ -177,6 +177,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassOnHub]:
         if os.environ.get("CI"):
             pytest.fail(f"the JupyterHub class test cannot run in CI: {reason}")
         pytest.skip(reason)
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
     prefix = "sp" + secrets.token_hex(3)
     instructor, learners = f"{prefix}i", [f"{prefix}a", f"{prefix}b"]
     klass = f"{prefix}-class"
@@ -269,6 +272,8 @@ def graded(hub: ClassOnHub) -> dict[str, float]:
                            capture_output=True, text=True, timeout=600, check=False,
                            env=dict(os.environ, PATH=os.pathsep.join([str(VENV_BIN), os.environ["PATH"]])))
     assert grade.returncode == 0, grade.stdout[-3000:] + grade.stderr[-3000:]
+    (ARTIFACTS / "make-grade.log").write_text(grade.stdout + grade.stderr, encoding="utf-8")
+    shutil.copytree(hub.course / "feedback", ARTIFACTS / "feedback")  # what each learner will read
     subprocess.run(["chown", "-R", f"{hub.instructor}:{hub.instructor}", str(hub.course)], check=True)
     feedback = hub.as_user(hub.instructor, [str(VENV_BIN / "nbgrader"), "release_feedback", EXERCISE], hub.course)
     assert feedback.returncode == 0, feedback.stderr
@@ -355,9 +360,6 @@ def test_a_learners_assignments_tab_lists_the_exercise(hub: ClassOnHub, graded: 
     from playwright.sync_api import sync_playwright
 
     learner = hub.learners[0]
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
     profile = tempfile.mkdtemp(prefix="seclab-hub-chromium-")
     try:
         with sync_playwright() as playwright:

@@ -14,7 +14,7 @@ import tarfile
 import pytest
 
 from seclab import grading
-from seclab.grading.runner import interpreter_options
+from seclab.grading.sandbox import interpreter_options
 from seclab.outcomes import run_case
 from seclab.topics.pitfalls import attacks, spec, targets, widgets
 
@@ -201,7 +201,7 @@ def test_cheap_bombs_declare_or_hold_more_than_100_mib_in_a_small_file(tmp_path)
 
 
 def test_an_assert_based_require_admin_lets_everyone_in_where_the_grader_runs_it():
-    from seclab.grading.runner import Sandbox
+    from seclab.grading.sandbox import Sandbox
 
     program = ["def require_admin(user):\n    assert user.get('role') == 'admin', 'admins only'\n"]
     refusals = [case for case in spec.cases(spec.public_corpus())
