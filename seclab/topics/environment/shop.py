@@ -1,11 +1,13 @@
 """The lesson's small world: a shop's helper package in two releases, throwaway git repositories, and the
 command-line tools of the lesson run the way a learner would run them in a terminal.
 
-pip, uv, pip-audit and cyclonedx-py are run through ``seclab.topics.supply_chain.commands.run_tool``
-(the same clean, offline set-up lesson 06 uses); this module adds what lesson 11 needs besides:
-a Python program started with a given interpreter, git with a fixed identity, detect-secrets,
-and the operating system's own Python for the "externally managed" refusal. Every command has a
-time-out and runs inside the lesson's scratch folder.
+The lesson notebook runs pip, uv, pip-audit and cyclonedx-py with lesson 06's ``run_tool`` (the same
+clean, offline set-up); this module adds what lesson 11 needs besides: a Python program started with
+a given interpreter, git with a fixed identity, detect-secrets, and the operating system's own Python
+for the "externally managed" refusal. Every command has a time-out, runs inside the lesson's scratch
+folder with the user's pip settings, proxies and CA bundles removed from its environment, and
+returns a ``CommandResult`` that shows itself as a terminal would. (No topic imports another, so
+the few lines this shares with lesson 06's ``commands`` are repeated here.)
 """
 
 from __future__ import annotations
@@ -16,10 +18,43 @@ import shutil
 import subprocess  # fixed argv lists of the course's own tools, no shell  # nosec B404
 import sys
 import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seclab.topics.supply_chain.commands import CommandResult, clean_environment
+_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+            "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
+
+
+def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """``os.environ`` without pip/uv settings, proxies, CA bundles or PYTHONPATH, plus ``extra``."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key.upper() not in _DROPPED and not key.upper().startswith(("PIP_", "UV_"))}
+    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    environment.update(extra or {})
+    return environment
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did: its (displayed) command line, exit code and output."""
+
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + self.stderr).strip()
+
+    def shown(self, max_lines: int = 40) -> str:
+        """``$ command``, the output (at most ``max_lines`` lines) and the exit code."""
+        lines = self.output.splitlines()
+        if len(lines) > max_lines:
+            lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
+        return "\n".join([f"$ {self.command}", *lines, f"[exit code {self.returncode}]"])
 
 #: acme-utils 1.0.0: what the shop was written against.
 UTILS_1 = '''"""acme-utils 1.0.0"""
