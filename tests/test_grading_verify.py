@@ -141,3 +141,16 @@ def test_os_exit_while_loading_costs_only_its_own_cell(tmp_path):
     results = grading.verify("03_injection", program(tmp_path, {"impl_ping_command": code}))
     assert results["ping_command.works"]["failed"] == {"missing": results["ping_command.works"]["total"]}
     assert all(results[part]["ok"] for part in PARTS if not part.startswith("ping_command"))
+
+
+def test_learner_annotations_are_evaluated_as_written():
+    """The sandbox's own `from __future__ import annotations` must not leak into the learner's cells.
+
+    FastAPI reads a route's annotations: a body model defined inside create_api() must stay a class, not a string.
+    """
+    from seclab.grading.sandbox import load_program
+
+    code = "def f():\n    class Local:\n        pass\n    def g(x: Local): pass\n    return g.__annotations__['x']\n"
+    namespace, errors = load_program([code + "result = f()\n"])
+    assert errors == []
+    assert isinstance(namespace["result"], type) and namespace["result"].__name__ == "Local"
