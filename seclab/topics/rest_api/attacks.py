@@ -32,7 +32,7 @@ def _b64(data: bytes) -> str:
 
 def none_token(claims: dict[str, Any]) -> str:
     """An unsigned token: header ``{"alg": "none"}``, the claims, an empty signature."""
-    return str(jwt.encode(claims, None, algorithm="none"))
+    return str(jwt.encode(claims, "", algorithm="none"))  # "none" takes no key
 
 
 def hmac_token(claims: dict[str, Any], secret: bytes, alg: str = "HS256") -> str:

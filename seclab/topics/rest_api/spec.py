@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import random
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -274,7 +275,7 @@ class _Api:
 
     def token(self, user: str, recipe: dict[str, Any] | None = None) -> str:
         recipe = dict(recipe or {})
-        recipe["claims"] = {"sub": user, "jti": f"{user}-{random.random()}", **recipe.get("claims", {})}
+        recipe["claims"] = {"sub": user, "jti": f"{user}-{secrets.token_hex(8)}", **recipe.get("claims", {})}
         return make_token(recipe, self.key)
 
     def call(self, method: str, path: str, user: str | None = None, *, authorization: str | None = None,

@@ -150,12 +150,13 @@ def _bearer(request: Request) -> str | None:
 def caller_key(request: Request, key: bytes, verify: Verify) -> str:
     """Who a request counts against: the subject of a valid token, else the client address."""
     token = _bearer(request)
+    subject = None
     if token is not None:
         try:
-            return "user:" + verify(token, key)
+            subject = verify(token, key)
         except Exception:  # an invalid token counts against the address it came from
-            pass
-    return "addr:" + (request.client.host if request.client else "unknown")
+            subject = None
+    return f"user:{subject}" if subject is not None else "addr:" + (request.client.host if request.client else "?")
 
 
 def add_rate_limit(app: FastAPI, key: bytes, verify: Verify, limit: int = RATE_LIMIT,
@@ -264,3 +265,18 @@ def admin_page(app: FastAPI, token: str) -> tuple[int, Any]:
     except ValueError:
         body = response.text
     return response.status_code, body
+
+
+# --- an RS256 service, for the algorithm-confusion demo ------------------------------------
+
+def rsa_key_pair() -> tuple[bytes, bytes]:
+    """A fresh RSA key pair as PEM: (private key, public key). The public one is, by design, public."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private_pem, public_pem

@@ -53,7 +53,7 @@ def _playground(record_key: str | None) -> Any:
     secret = widgets.Text(value="", description="secret", placeholder="HS256 only")
     go = widgets.Button(description="Send to both APIs", button_style="primary", layout={"width": "max-content"})
     output = widgets.HTML()
-    current = {"token": ""}
+    current: dict[str, str] = {}  # the token shown last
 
     def show(_change: Any = None) -> None:
         current["token"] = make_token(sub.value, alg.value, secret.value)
@@ -65,7 +65,7 @@ def _playground(record_key: str | None) -> Any:
         save = widgets.Button(description="Record this token", layout={"width": "max-content"})
 
         def on_save(_button: Any) -> None:
-            record(record_key, current["token"])
+            record(record_key, current.get("token", ""))
             output.value += "<p><i>Recorded the token for grading.</i></p>"
 
         save.on_click(on_save)
