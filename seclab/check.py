@@ -15,7 +15,7 @@ from typing import Any
 
 from seclab.answers import AnswersFileError, record
 from seclab.outcomes import run_case
-from seclab.spec import Case, describe_outcome, load_spec
+from seclab.spec import Case, load_spec
 
 _SHOWN_FAILURES = 3
 
@@ -65,7 +65,7 @@ def format_report(target: str, results: list[CaseResult]) -> str:
         lines.append(f"{mark} {spec.PARTS[part_name].title}: {passed}/{len(part_results)}")
         failures = [r for r in part_results if not r.passed]
         for failure in failures[:_SHOWN_FAILURES]:
-            lines.append(f"    {failure.case.shown_call()} {describe_outcome(failure.outcome)};"
+            lines.append(f"    {failure.case.shown_call()} {failure.case.expect.what_happened(failure.outcome)};"
                          f" expected: {failure.case.expect.describe}")
         if len(failures) > _SHOWN_FAILURES:
             lines.append(f"    … and {len(failures) - _SHOWN_FAILURES} more")

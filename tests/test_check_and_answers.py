@@ -100,3 +100,15 @@ def test_an_unsolved_optional_answer_cell_does_nothing_and_says_so(capsys):
     assert "record your quiz answers with the widget" in capsys.readouterr().out
     with pytest.raises(KeyError), optional():
         raise KeyError("a real mistake is not swallowed")
+
+
+def test_check_describes_a_failure_in_the_spec_own_words():
+    """An Expectation with ``explain`` (e.g. the HTTP statuses an API answered) replaces the raw returned value."""
+    from seclab.check import CaseResult, format_report
+    from seclab.spec import Case, satisfies
+
+    expect = satisfies(lambda value: False, "a 429", lambda outcome: f"statuses {outcome['value']['statuses']}")
+    case = Case("get_user.works", "valid-id", "get_user", (1,), expect)
+    report = format_report("03_injection.get_user",
+                           [CaseResult("get_user.works", case, {"value": {"statuses": "200, 200"}}, False)])
+    assert "statuses 200, 200; expected: a 429" in report and "{'statuses'" not in report

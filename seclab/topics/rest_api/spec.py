@@ -453,7 +453,7 @@ def _returns_exactly(expected: str) -> Expectation:
 
 
 def _statuses(seen: list[dict[str, Any]]) -> str:
-    return "statuses " + ", ".join(str(response.get("status")) for response in seen)
+    return "answered " + ", ".join(str(response.get("status")) for response in seen)
 
 
 def _judge(predicate: Callable[[list[dict[str, Any]]], bool], describe: str) -> Expectation:
