@@ -233,3 +233,15 @@ def test_an_attack_result_prints_as_one_readable_line():
 
     assert str(AttackResult("admin' --", True, "logged in as admin")) == "attack worked: admin' -- -> logged in as admin"
     assert str(AttackResult("x", False, "login refused")).startswith("attack failed: x")
+
+
+def test_check_describes_a_failure_in_the_spec_own_words():
+    """An Expectation with ``explain`` (e.g. the HTTP statuses an API answered) replaces the raw returned value."""
+    from seclab.check import CaseResult, format_report
+    from seclab.spec import Case, satisfies
+
+    expect = satisfies(lambda value: False, "a 429", lambda outcome: f"statuses {outcome['value']['statuses']}")
+    case = Case("get_user.works", "valid-id", "get_user", (1,), expect)
+    report = format_report("03_injection.get_user",
+                           [CaseResult("get_user.works", case, {"value": {"statuses": "200, 200"}}, False)])
+    assert "statuses 200, 200; expected: a 429" in report and "{'statuses'" not in report

@@ -93,7 +93,7 @@ def render_greeting(name):
 def test_require_raises_grading_failure_with_a_hint(tmp_path):
     notebook = program(tmp_path, VULNERABLE_INJECTION_SOLUTION)
     grading.require("03_injection", "get_user.works", notebook)
-    with pytest.raises(grading.GradingFailure, match="Hint: Never build SQL text"):
+    with pytest.raises(grading.GradingFailure, match="Hint: .*Never build SQL text"):
         grading.require("03_injection", "get_user.injection", notebook)
 
 
@@ -165,3 +165,16 @@ def test_interpreter_options_outside_the_allowed_set_are_a_setup_error(monkeypat
     monkeypatch.setattr(load_spec("03_injection"), "INTERPRETER_OPTIONS", ("-c", "print(1)"), raising=False)
     with pytest.raises(GradingSetupError, match="not allowed"):
         Sandbox("03_injection", [])
+
+
+def test_learner_annotations_are_evaluated_as_written():
+    """The sandbox's own `from __future__ import annotations` must not leak into the learner's cells.
+
+    FastAPI reads a route's annotations: a body model defined inside create_api() must stay a class, not a string.
+    """
+    from seclab.grading.isolated import load_program
+
+    code = "def f():\n    class Local:\n        pass\n    def g(x: Local): pass\n    return g.__annotations__['x']\n"
+    namespace, errors = load_program([code + "result = f()\n"])
+    assert errors == []
+    assert isinstance(namespace["result"], type) and namespace["result"].__name__ == "Local"

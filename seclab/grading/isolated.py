@@ -58,7 +58,10 @@ def load_program(cells: list[str], progress: TextIO | None = None) -> tuple[dict
             progress.flush()
         signal.setitimer(signal.ITIMER_REAL, VERIFIER_CELL_SECONDS)
         try:
-            exec(compile(_without_magics(code), f"<cell {number}>", "exec"), namespace)  # the point of the sandbox  # nosec B102
+            # dont_inherit: this module's `from __future__ import annotations` must not turn the learner's
+            # annotations into strings (FastAPI and pydantic read them, e.g. a body model defined in a function)
+            program = compile(_without_magics(code), f"<cell {number}>", "exec", dont_inherit=True)
+            exec(program, namespace)  # the point of the sandbox  # nosec B102
         except BaseException as error:  # SystemExit included: a cell may not end the grader
             errors.append(f"cell {number} raised {type(error).__name__}")
         finally:
