@@ -1,10 +1,11 @@
 """What an exercise's hidden tests call.
 
-``require(exercise, part)`` verifies the learner's program in an isolated process (see
-``seclab.grading.sandbox``, confined as ``seclab.grading.policy`` says) against the public and the hidden attack corpus and raises
-``GradingFailure`` with a friendly summary (what failed, a hint; never a payload) when
-the part does not hold. ``require_answer`` and ``require_exploit`` grade the recorded
-quiz answers and exploit payloads (see ``seclab.answers``).
+``require(exercise, part)`` verifies the learner's program in an isolated process
+(``seclab.grading.sandbox``, confined as ``seclab.grading.policy`` says) against the
+public and the hidden attack corpus and raises ``GradingFailure`` with a friendly
+summary (what failed, a hint; never a payload) when the part does not hold.
+``require_answer`` and ``require_exploit`` grade the recorded quiz answers and exploit
+payloads (see ``seclab.answers``); the exploit is replayed in a sandbox too.
 """
 
 from __future__ import annotations
