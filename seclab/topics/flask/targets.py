@@ -105,6 +105,18 @@ def vulnerable_app(users: Mapping[str, str] | None = None, secret_key: str = TUT
     return app
 
 
+def debug_server(app: flask.Flask) -> Any:
+    """``app`` as ``flask run --debug`` serves it, with the PIN switched off (INSECURE: for demonstration only).
+
+    ``WERKZEUG_DEBUG_PIN=off`` is a common line in development Dockerfiles; with it the
+    debugger's console runs any Python a visitor types, with nothing to guess.
+    """
+    from werkzeug.debug import DebuggedApplication
+
+    app.debug = True
+    return DebuggedApplication(app, evalex=True, pin_security=False)
+
+
 # --- the fixed twin: the exercise's reference solution ------------------------------------------
 
 class Credentials(BaseModel):
