@@ -34,6 +34,13 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+# The grading sandbox imports this module before it runs (and times) the learner's cells, so
+# the heavy libraries every solution imports are loaded here, outside the cells' time limit.
+import flask
+import flask_talisman  # noqa: F401
+import pydantic  # noqa: F401
+import werkzeug.security  # noqa: F401
+
 from seclab.spec import Case, Expectation, Part, satisfies
 
 PARTS = {
@@ -131,8 +138,6 @@ def _config(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _build(namespace: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     """What create_app did with the entry's config."""
-    import flask
-
     config = dict(entry.get("config", {}))
     config["USERS"] = {name: demo_hash(password) for name, password in DEFAULT_USERS.items()}
     config["VERIFY"] = demo_verify
