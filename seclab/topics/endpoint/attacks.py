@@ -45,7 +45,7 @@ PAYLOADS = [
     ERROR_PAYLOAD,
 ]
 
-_SQL_TEXT = re.compile(r"\bselect\b.*\bfrom\b|\bfrom\s+users\b|\bwhere\s+id\b|\bpassword_hash\b|\bcreate\s+table\b",
+_SQL_TEXT = re.compile(r"\bselect\b.*\bfrom\b|\bfrom\s+users\b|\bwhere\s+id\b|\bcreate\s+table\b",
                        re.I | re.S)
 _DATABASE_ERRORS = ("sqlite", "operationalerror", "programmingerror", "interfaceerror", "databaseerror",
                     "integrityerror", "overflowerror", "syntax error", "no such column", "no such table",
@@ -143,7 +143,7 @@ def provoke_error(app: Any, secrets: Iterable[str] = ()) -> AttackResult:
 # --- sqlmap ------------------------------------------------------------------------------------
 
 #: sqlmap's options in this lesson: no questions, UNION technique only, SQLite, short time-outs
-SQLMAP_OPTIONS = ["--batch", "--technique=U", "--dbms=SQLite", "--timeout=5", "--retries=0",
+SQLMAP_OPTIONS = ["--batch", "--technique=U", "--dbms=SQLite", "--skip-waf", "--timeout=5", "--retries=0",
                   "--disable-coloring", "--flush-session", "-T", "users", "--dump"]
 
 
