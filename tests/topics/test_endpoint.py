@@ -60,6 +60,39 @@ def test_leak_findings_ignore_the_attackers_own_echoed_input():
     assert attacks.leak_findings("Python int too large to convert to SQLite INTEGER", []) == ["database error"]
 
 
+def test_a_short_echoed_id_does_not_hide_a_leaked_hash():
+    body = json.dumps({"id": 1, "name": "Alice", "password_hash": "scrypt$16384$8$1$0123456789abcdef0123456789abcdef$11"})
+    assert attacks.leak_findings(body, ["scrypt$16384$8$1$0123456789abcdef0123456789abcdef$11"], ["1"]) == [
+        "password hash"]
+
+
+def test_a_select_star_endpoint_fails_the_leak_cases_on_an_honest_request():
+    report = spec.request_report(lambda path: select_star_app(path), spec.CHECK_TABLE, "id=1")
+    assert report["status"] == 200 and report["leaks"] == ["password hash"]
+    assert not spec.cases({"leaks": [{"query": "id=1"}]})[0].expect.judge({"value": report})
+
+
+def select_star_app(db_path):
+    """The article's secure version, as FastAPI would run it: parameterized, typed, and returning SELECT *."""
+    import sqlite3
+    from contextlib import closing
+
+    from fastapi import FastAPI, HTTPException
+
+    app = FastAPI()
+
+    @app.get("/user")
+    def read_user(id: int):
+        with closing(sqlite3.connect(db_path)) as connection:
+            connection.row_factory = sqlite3.Row
+            row = connection.execute("SELECT * FROM users WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            raise HTTPException(status_code=404, detail="user not found")
+        return dict(row)
+
+    return app
+
+
 def test_uvicorn_serves_on_loopback_and_stops(db_path):
     with targets.serve_asgi(targets.create_app(db_path)) as url:
         assert url.startswith("http://127.0.0.1:")

@@ -50,6 +50,8 @@ _SQL_TEXT = re.compile(r"\bselect\b.*\bfrom\b|\bfrom\s+users\b|\bwhere\s+id\b|\b
 _DATABASE_ERRORS = ("sqlite", "operationalerror", "programmingerror", "interfaceerror", "databaseerror",
                     "integrityerror", "overflowerror", "syntax error", "no such column", "no such table",
                     "unrecognized token", "incomplete input", "too large to convert")
+#: echoed input shorter than this is only removed where it is a whole JSON string (too short to hide SQL text)
+_SHORTEST_REMOVED_ECHO = 8
 _TRACEBACK = re.compile(r"traceback \(most recent call last\)|\bfile \"[^\"]*\", line \d+|\.py\", line \d+", re.I)
 
 
@@ -112,7 +114,8 @@ def leak_findings(text: str, secrets: Iterable[str], sent: Iterable[str] = (),
     except ValueError:
         scanned = text
     for value in sorted(echoed, key=len, reverse=True):
-        scanned = scanned.replace(value, "").replace(json.dumps(value, ensure_ascii=False)[1:-1], "")
+        if len(value) >= _SHORTEST_REMOVED_ECHO:  # removing "1" everywhere would blank out the secrets too
+            scanned = scanned.replace(value, "").replace(json.dumps(value, ensure_ascii=False)[1:-1], "")
     scanned += "\n" + "\n".join(f"{name}: {value}" for name, value in (headers or {}).items())
     found = []
     pieces = {piece for secret in secrets if secret for piece in [secret, *secret.split("$")] if len(piece) >= 16}

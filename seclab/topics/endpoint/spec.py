@@ -9,7 +9,7 @@ database is unchanged afterwards.
 
 Corpus entries (``public_corpus()``, ``autograder/hidden/13_endpoint.json``) are
 ``{"query": raw query string}`` with an optional ``"users"`` table (rows ``[id, name,
-email, password_hash, role]``; default ``USERS``). Keys: ``found``, ``not_found``,
+email, password_hash, role]``; without one, ``USERS``, named ``CHECK_TABLE`` in the case). Keys: ``found``, ``not_found``,
 ``validation``, ``out_of_range`` (part ``works``), ``injection`` (part ``injection``) and
 ``leaks`` (part ``leaks``). The expected status and body of a works or injection case
 are what the reference solution (``targets.create_app``) answers; a 422's body is
@@ -70,6 +70,9 @@ USERS: list[list[Any]] = [
      "scrypt$16384$8$1$99887766554433221100ffeeddccbbaa$5e4d3c2b1a09f8e7d6c5b4a3928170605f4e3d2c1b0a99887766554433221100", "user"],
 ]
 
+#: how a case names ``USERS`` (feedback shows this name instead of four long rows)
+CHECK_TABLE = "<the users of check()>"
+
 FIXTURES: dict[str, Callable[[], list[Any]]] = {}
 
 #: corpus key -> (part, category)
@@ -90,11 +93,21 @@ def _sent_values(query: str) -> list[str]:
     return [value for _name, value in parse_qsl(query, keep_blank_values=True)]
 
 
-def request_report(create_app: Callable[[str], Any], users: list[list[Any]], query: str) -> dict[str, Any]:
+def users_table(users: str | list[list[Any]]) -> list[list[Any]]:
+    """The rows of a case's table: its own rows, or ``USERS`` for the name ``CHECK_TABLE``."""
+    if isinstance(users, str):
+        if users != CHECK_TABLE:
+            raise ValueError(f"unknown users table {users!r}")
+        return [list(row) for row in USERS]
+    return [list(row) for row in users]
+
+
+def request_report(create_app: Callable[[str], Any], users: str | list[list[Any]], query: str) -> dict[str, Any]:
     """Build a database of ``users``, call ``create_app`` on it, send ``GET /user?<query>``; plain data back."""
     from seclab.topics.endpoint import attacks
     from seclab.topics.endpoint.targets import make_user_db, table_rows
 
+    users = users_table(users)
     folder = tempfile.mkdtemp(prefix="seclab-endpoint-")
     try:
         db_path = make_user_db(os.path.join(folder, "users.db"), users)
@@ -113,7 +126,7 @@ def request_report(create_app: Callable[[str], Any], users: list[list[Any]], que
             "db_unchanged": unchanged}
 
 
-def _scenario(namespace: dict[str, Any], users: list[list[Any]], query: str) -> dict[str, Any]:
+def _scenario(namespace: dict[str, Any], users: str | list[list[Any]], query: str) -> dict[str, Any]:
     return request_report(namespace["create_app"], users, query)
 
 
@@ -123,14 +136,14 @@ SCENARIOS: dict[str, Callable[..., Any]] = {"GET /user": _scenario}
 # --- expected outcomes, from the reference solution ---------------------------------------------
 
 @cache
-def _reference(users_json: str, query: str) -> tuple[int, Any]:
+def _reference(users_json: str, query: str) -> tuple[int, Any]:  # users_json: a table name or rows, as JSON
     from seclab.topics.endpoint.targets import create_app
 
     report = request_report(create_app, json.loads(users_json), query)
     return report["status"], report["body"]
 
 
-def reference_reply(users: list[list[Any]], query: str) -> tuple[int, Any]:
+def reference_reply(users: str | list[list[Any]], query: str) -> tuple[int, Any]:
     """(status, body) of the reference solution for ``GET /user?<query>`` on ``users``."""
     return _reference(json.dumps(users), query)
 
@@ -172,7 +185,7 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
     found: list[Case] = []
     for key, (part, category) in KEYS.items():
         for entry in corpus.get(key, []):
-            users = [list(row) for row in entry.get("users", USERS)]
+            users: str | list[list[Any]] = [list(row) for row in entry["users"]] if "users" in entry else CHECK_TABLE
             query = entry["query"]
             if key == "leaks":
                 expect = _NO_LEAKS
