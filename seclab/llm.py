@@ -222,12 +222,17 @@ Policy = Callable[[dict[str, Any], dict[str, Any]], bool]
 
 
 class Agent:
-    """Runs ``model`` with the World's tools; records every call; ``policy`` may veto calls."""
+    """Runs ``model`` with the World's tools; records every call; ``policy`` may veto calls.
+
+    ``policy(call.as_dict(), task)`` is asked before every call; ``result_template`` (with
+    ``{result}``) is how a tool result is put into the context.
+    """
 
     def __init__(self, world: World, system_prompt: str = "You are a helpful e-mail assistant.",
                  model: Model | None = None, policy: Policy | None = None,
-                 task: dict[str, Any] | None = None) -> None:
+                 task: dict[str, Any] | None = None, result_template: str = "{result}") -> None:
         self.world = world
+        self.result_template = result_template  # how a tool result enters the context, e.g. in delimiters
         self.system_prompt = system_prompt
         self.model: Model = model or SimulatedModel()
         self.policy = policy
@@ -252,7 +257,7 @@ class Agent:
             else:
                 call.result = self._execute(tool, args)
             self.calls.append(call)
-            messages.append({"role": "tool", "content": call.result})
+            messages.append({"role": "tool", "content": self.result_template.format(result=call.result)})
             tainted = tainted or (call.allowed and tool in UNTRUSTED_TOOLS)
         return SIMULATION_LABEL + " stopped: too many tool calls"
 

@@ -113,3 +113,10 @@ def test_openai_adapter_is_optional_and_speaks_chat_completions(monkeypatch):
 @pytest.mark.parametrize("tool", llm.TOOLS)
 def test_every_tool_exists_on_the_world(tool):
     assert callable(getattr(llm.World, tool))
+
+
+def test_result_template_wraps_tool_results_but_the_model_still_obeys():
+    with _attack_world() as world:
+        agent = llm.Agent(world, result_template="<untrusted>\n{result}\n</untrusted>")
+        agent.run("summarise my inbox")
+        assert world.outbox and world.outbox[0]["body"].startswith("<untrusted>")
