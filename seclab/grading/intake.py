@@ -25,7 +25,7 @@ from seclab.grading import policy
 GRADER_VERSION = "2"
 DONE_MARKER = ".seclab-graded"
 TIMESTAMP_FILE = "timestamp.txt"
-SUBMISSION_SECRET_FILE = "submission_secret.txt"
+SUBMISSION_SECRET_FILE = "submission_secret.txt"  # nosec B105 - a file name nbgrader writes, not a secret
 TIMESTAMP_BYTES = 1024
 #: left out without a note: Jupyter's own autosave folder
 QUIETLY_IGNORED = {".ipynb_checkpoints"}
