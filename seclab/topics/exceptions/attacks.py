@@ -64,7 +64,7 @@ def demo_bank(isolation_level: str | None = "", fail_second_update: bool = False
     adds a trigger that makes the second row update on this connection fail, like a disk
     or a constraint failing between the two writes of a transfer.
     """
-    conn = sqlite3.connect(":memory:", isolation_level=isolation_level)
+    conn = sqlite3.connect(":memory:", isolation_level=isolation_level)  # type: ignore[arg-type]
     conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER)")
     conn.executemany("INSERT INTO accounts VALUES (?, ?)", [(1, 100), (2, 50)])
     if fail_second_update:
