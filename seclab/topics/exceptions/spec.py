@@ -362,6 +362,28 @@ def _reference() -> dict[str, Any]:
             "transfer": targets.fixed_transfer, "read_body": targets.fixed_read_body}
 
 
+def explain(outcome: Any) -> str:
+    """A scenario report in words, for feedback."""
+    from seclab.spec import describe_outcome
+
+    report = outcome.get("value")
+    if not isinstance(report, dict):
+        return describe_outcome(outcome)
+    if report.get("raised"):
+        text = f"raised {report['raised'][0]}"
+    else:
+        returned = report.get("returned")
+        text = "returned None" if returned == "None" else f"returned {returned!r}"
+    if "logged" in report and not report.get("raised"):
+        text += ", " + ("logged it with exc_info and the request id" if report["logged"]
+                        else "but logged no ERROR record with exc_info=exc and the request id on 'app'")
+    if "seen" in report:
+        text += f"; balances afterwards {report['seen']}, committed {report['committed']}"
+    if "bounded" in report and not report["bounded"]:
+        text += "; asked the stream for more than max_bytes + 1 bytes in total (or called read() without a size)"
+    return text
+
+
 def _first(raised: list[str] | None) -> str | None:
     return raised[0] if raised else None
 
@@ -370,9 +392,9 @@ def expected_is_allowed(args: tuple[Any, ...]) -> Expectation:
     want = _is_allowed_scenario(_reference(), *args)
     if want["raised"]:
         name = _first(want["raised"])
-        return satisfies(lambda got: name in (got["raised"] or ()), f"let {name} propagate")
+        return satisfies(lambda got: name in (got["raised"] or ()), f"let {name} propagate", explain)
     return satisfies(lambda got: got["raised"] is None and got["returned"] is want["returned"],
-                     f"return {want['returned']!r} (a bool) without raising")
+                     f"return {want['returned']!r} (a bool) without raising", explain)
 
 
 def expected_error_response(args: tuple[Any, ...], works: bool) -> Expectation:
@@ -380,7 +402,7 @@ def expected_error_response(args: tuple[Any, ...], works: bool) -> Expectation:
     if want["raised"]:
         name = _first(want["raised"])
         return satisfies(lambda got: name in (got["raised"] or ()) and got.get("same") is True,
-                         f"re-raise the same {name}")
+                         f"re-raise the same {name}", explain)
     status, body = want["returned"]
     if works:
         def judge(got: Any) -> bool:
@@ -388,9 +410,9 @@ def expected_error_response(args: tuple[Any, ...], works: bool) -> Expectation:
             return (isinstance(returned, list) and returned[0] == status and isinstance(returned[1], dict)
                     and returned[1].get("error") == body["error"] and returned[1].get("request_id") == args[1])
 
-        return satisfies(judge, f"return ({status}, {{'error': {body['error']!r}, 'request_id': ...}})")
+        return satisfies(judge, f"return ({status}, {{'error': {body['error']!r}, 'request_id': ...}})", explain)
     return satisfies(lambda got: got["returned"] == [status, body] and got["logged"] is True,
-                     f"return exactly ({status}, {body!r}) and log the exception (exc_info) and request id at ERROR")
+                     f"return exactly ({status}, {body!r}) and log the exception (exc_info) and request id at ERROR", explain)
 
 
 def expected_transfer(args: tuple[Any, ...]) -> Expectation:
@@ -400,9 +422,9 @@ def expected_transfer(args: tuple[Any, ...]) -> Expectation:
         name = _first(want["raised"])
         what = "ValueError" if name == "ValueError" else f"the {name} (rolled back, re-raised)"
         return satisfies(lambda got: name in (got["raised"] or ()) and got["seen"] == state
-                         and got["committed"] == state, f"raise {what} and leave the balances at {state}")
+                         and got["committed"] == state, f"raise {what} and leave the balances at {state}", explain)
     return satisfies(lambda got: got["raised"] is None and got["seen"] == state and got["committed"] == state,
-                     f"return None with the balances {state} committed")
+                     f"return None with the balances {state} committed", explain)
 
 
 def expected_read_body(args: tuple[Any, ...], works: bool) -> Expectation:
@@ -410,10 +432,10 @@ def expected_read_body(args: tuple[Any, ...], works: bool) -> Expectation:
     bounded = "" if works else ", asking for at most max_bytes + 1 bytes in total"
     if want["raised"]:
         return satisfies(lambda got: "ValueError" in (got["raised"] or ()) and (works or got["bounded"] is True),
-                         "raise ValueError" + bounded)
+                         "raise ValueError" + bounded, explain)
     data = want["returned"]
     return satisfies(lambda got: got["raised"] is None and got["returned"] == data
-                     and (works or got["bounded"] is True), f"return {data.encode('latin-1')!r}" + bounded)
+                     and (works or got["bounded"] is True), f"return {data.encode('latin-1')!r}" + bounded, explain)
 
 
 _KEYS: dict[str, tuple[str, str, str]] = {
@@ -447,7 +469,8 @@ def _shown(function: str, args: tuple[Any, ...]) -> str:
         return f"transfer(conn, {src}, {dst}, {amount!r}) with accounts {accounts} ({where}{broken})"
     stream, max_bytes = args
     kind = "an endless stream" if stream.get("endless") else f"a stream holding {stream.get('data', '')!r}"
-    return f"read_body({kind} giving at most {stream.get('chunk', 'all')} bytes per read, {max_bytes})"
+    pace = f"at most {stream['chunk']} bytes per read" if "chunk" in stream else "everything at once"
+    return f"read_body({kind} giving {pace}, {max_bytes})"
 
 
 def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
