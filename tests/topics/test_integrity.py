@@ -425,8 +425,10 @@ def test_payloads_that_do_not_create_pwned_do_not_win(payload):
 
 def test_a_hanging_payload_costs_only_its_time_limit():
     started = time.monotonic()
-    assert spec.exploit_works(_base64_pickle((time.sleep, (60,)))) == {"vulnerable": False, "fixed": False}
-    assert time.monotonic() - started < 20
+    assert spec.exploit_works(_base64_pickle((time.sleep, (600,)))) == {"vulnerable": False, "fixed": False}
+    from seclab.grading.policy import REPLAY
+
+    assert time.monotonic() - started < REPLAY.seconds + 20  # one replay's limit (the fixed twin never sleeps)
 
 
 # --- playgrounds -----------------------------------------------------------------------------------

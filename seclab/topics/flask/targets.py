@@ -273,7 +273,20 @@ def _serve_vulnerable() -> flask.Flask:
 
 
 def _serve_fixed() -> flask.Flask:
-    return fixed_app()
+    """The fixed app as if behind a TLS-terminating proxy.
+
+    Served on plain loopback HTTP, Talisman would redirect the browser to an https://
+    address that nothing listens on; in production the proxy in front sets the scheme.
+    """
+    app = fixed_app()
+    inner = app.wsgi_app
+
+    def behind_tls_proxy(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ["wsgi.url_scheme"] = "https"
+        return inner(environ, start_response)
+
+    app.wsgi_app = behind_tls_proxy  # type: ignore[method-assign]
+    return app
 
 
 SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {
