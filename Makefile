@@ -51,7 +51,7 @@ lab: $(STAMP)
 
 test: $(STAMP) check
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 tests notebooks
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 --durations=25 tests notebooks
 
 check: $(STAMP)
 	$(BIN)/ruff check seclab tests deploy autograder/nbgrader_config.py

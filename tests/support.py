@@ -16,6 +16,15 @@ SOURCE = REPO / "autograder" / "source"
 
 TOPIC_TESTS = Path(__file__).resolve().parent / "topics"
 
+#: Exercises per nbgrader course in the round trip (tests/test_nbgrader_roundtrip.py).
+ROUNDTRIP_BATCH_SIZE = 4
+
+
+def roundtrip_batches() -> list[list[str]]:
+    """The course's exercises cut into the round trip's batches, in course order."""
+    exercises = list(load_course().exercises)
+    return [exercises[start:start + ROUNDTRIP_BATCH_SIZE] for start in range(0, len(exercises), ROUNDTRIP_BATCH_SIZE)]
+
 
 def roundtrip_data(exercise: str) -> dict[str, Any]:
     """The submissions the round trip grades for ``exercise`` (tests/topics/<topic>.roundtrip.json)."""

@@ -1,11 +1,15 @@
-"""The real nbgrader CLI grades every exercise end to end, each in its own temporary course.
+"""The real nbgrader CLI grades every exercise end to end, a few exercises per course.
 
 Per exercise (select one with ``-k 03_injection``), tests/topics/<topic>.roundtrip.json
 says which submissions to make beyond the instructor solution and the released notebook:
 a vulnerable solution, a partly right quiz and a working exploit (one submission), a
 failing exploit (recorded in the untouched release, which must still score zero), and
-which test cells each should score on. Each course is released (`generate_assignment`),
-graded (`autograde`) and given feedback (`generate_feedback`); `export` runs once.
+which test cells each should score on. The exercises are graded in batches of
+``BATCH_SIZE``: each batch is one temporary course in which every exercise is released
+(`generate_assignment "*"`), graded (`autograde "*"`) and given feedback
+(`generate_feedback "*"`) — nbgrader's start-up (about 5 s a command here) is paid once
+per batch, not per exercise — and tests/conftest.py hands each batch to an xdist worker
+of its own choosing, so batches run side by side. `export` runs once.
 """
 
 import html
@@ -18,6 +22,7 @@ from support import (
     load_notebook,
     points_per_test_cell,
     read_grades_csv,
+    roundtrip_batches,
     roundtrip_data,
     save_notebook,
     solution_sources,
@@ -32,6 +37,8 @@ from seclab.release import make_course_copy, run_nbgrader
 pytestmark = pytest.mark.grading
 
 EXERCISES = list(load_course().exercises)
+BATCHES = roundtrip_batches()
+BATCH_OF = {exercise: number for number, batch in enumerate(BATCHES) for exercise in batch}
 
 
 def instructor(exercise: str) -> Path:
@@ -52,21 +59,48 @@ def submissions(exercise: str, released: dict) -> dict[str, tuple[dict, dict | N
     }
 
 
+def grade_batch(root: Path, exercises: list[str]) -> Path:
+    """One course in ``root`` in which ``exercises`` are released, submitted, graded and given feedback."""
+    make_course_copy(root, exercises)
+    every = "*" if len(exercises) > 1 else exercises[0]
+    run_nbgrader(["generate_assignment", every, "--create", "--force"], root)
+    for exercise in exercises:
+        released = load_notebook(root / "release" / exercise / f"{exercise}.ipynb")
+        for student, (notebook, recorded) in submissions(exercise, released).items():
+            folder = root / "submitted" / student / exercise
+            save_notebook(notebook, folder / f"{exercise}.ipynb")
+            if recorded is not None:
+                (folder / ANSWERS_FILE).write_text(json.dumps(recorded))
+    run_nbgrader(["autograde", every, "--create"], root)
+    run_nbgrader(["generate_feedback", every], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def graded_batches(tmp_path_factory):
+    """batch number -> its graded course root, built when the batch's first exercise needs it."""
+    return {}
+
+
 @pytest.fixture(scope="module", params=EXERCISES)
-def graded(request, tmp_path_factory):
-    """(course root, exercise): one course copy in which the exercise is released, submitted and graded."""
+def graded(request, graded_batches, tmp_path_factory):
+    """(course root, exercise): the graded course of the exercise's batch."""
     exercise = request.param
-    root = make_course_copy(tmp_path_factory.mktemp(f"course-{exercise}"), [exercise])
-    run_nbgrader(["generate_assignment", exercise, "--create", "--force"], root)
-    released = load_notebook(root / "release" / exercise / f"{exercise}.ipynb")
-    for student, (notebook, recorded) in submissions(exercise, released).items():
-        folder = root / "submitted" / student / exercise
-        save_notebook(notebook, folder / f"{exercise}.ipynb")
-        if recorded is not None:
-            (folder / ANSWERS_FILE).write_text(json.dumps(recorded))
-    run_nbgrader(["autograde", exercise, "--create"], root)
-    run_nbgrader(["generate_feedback", exercise], root)
+    number = BATCH_OF[exercise]
+    if number not in graded_batches:
+        # with `-k` only the selected exercises of the batch are graded
+        wanted = [ex for ex in BATCHES[number] if ex in selected_exercises(request.session)]
+        graded_batches[number] = grade_batch(tmp_path_factory.mktemp(f"course-batch{number}"), wanted)
+    root = graded_batches[number]
+    if not (root / "autograded" / "solution" / exercise).is_dir():
+        pytest.fail(f"{exercise} was not graded in its batch course {root}")
     return root, exercise
+
+
+def selected_exercises(session: pytest.Session) -> set[str]:
+    """The exercises whose round-trip tests were collected and selected in this session."""
+    return {item.callspec.params["graded"] for item in session.items
+            if hasattr(item, "callspec") and "graded" in item.callspec.params}
 
 
 def cell_scores(course: Path, exercise: str, student: str) -> dict[str, float]:
