@@ -87,10 +87,10 @@ class Scratch:
         return self._stack.enter_context(context)
 
     def serve(self, app: Any) -> str:
-        """Serve ``app`` on 127.0.0.1 until the lesson closes; returns its base URL."""
-        from seclab.server import serve
+        """Serve ``app`` (WSGI, or ASGI with uvicorn) on 127.0.0.1 until the lesson closes; returns its base URL."""
+        from seclab.server import serve_any
 
-        return self.enter(serve(app))
+        return self.enter(serve_any(app))
 
     def callback(self, function: Callable[[], Any]) -> None:
         """Call ``function`` when the lesson closes (e.g. ``conn.close``)."""

@@ -1,7 +1,8 @@
 """The course's only network code: serve a WSGI app on loopback, and send requests to it.
 
-``serve(app)`` runs an app on 127.0.0.1 (an ephemeral port) for a ``with`` block;
-``serve_handler(handler)`` does the same for a standard-library ``http.server`` request
+``serve(app)`` runs a WSGI app on 127.0.0.1 (an ephemeral port) for a ``with`` block,
+``serve_asgi(app)`` an ASGI app (FastAPI, Starlette) with uvicorn, ``serve_any(app)``
+whichever of the two ``app`` is; ``serve_handler(handler)`` does the same for a standard-library ``http.server`` request
 handler (e.g. the directory listing of ``python -m http.server``);
 ``http_request(method, url, ...)`` sends one request to such a server and refuses any
 URL that is not on 127.0.0.1, so no lesson, attack or test can reach another machine.
@@ -9,9 +10,12 @@ URL that is not on 127.0.0.1, so no lesson, attack or test can reach another mac
 
 from __future__ import annotations
 
+import inspect
 import json
+import socket
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,6 +60,47 @@ def serve(app: Any, port: int = 0, ssl_context: ssl.SSLContext | None = None) ->
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_asgi(app: Any, port: int = 0, startup_seconds: float = 10.0) -> Iterator[str]:
+    """Run the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port unless ``port`` is given).
+
+    Yields the base URL. The socket is bound here and handed to uvicorn, which serves in a
+    daemon thread; the server stops when the block ends, also on an exception.
+    """
+    import uvicorn  # only the ASGI lessons need it
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LOOPBACK, port))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="seclab-uvicorn",
+                                  daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + startup_seconds
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("uvicorn did not start")
+                time.sleep(0.01)
+            yield f"http://{LOOPBACK}:{listener.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=5)
+    finally:
+        listener.close()
+
+
+def is_asgi(app: Any) -> bool:
+    """True for an ASGI application (an async callable), False for a WSGI one."""
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(type(app).__call__)
+
+
+def serve_any(app: Any, port: int = 0) -> Any:
+    """``serve_asgi`` for an ASGI app, ``serve`` for a WSGI app (a context manager yielding the base URL)."""
+    return serve_asgi(app, port=port) if is_asgi(app) else serve(app, port=port)
 
 
 @contextmanager

@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from seclab.server import serve
+from seclab.server import serve_any
 from seclab.topics import servable_targets as _servable_targets
 
 
 @cache
 def servable_targets() -> dict[str, tuple[str, Callable[[], Any]]]:
-    """Every servable target, by name: (one-line summary, factory of a WSGI app)."""
+    """Every servable target, by name: (one-line summary, factory of a WSGI or ASGI app)."""
     return _servable_targets()
 
 
@@ -37,7 +37,7 @@ def create(name: str) -> Any:
 @contextmanager
 def running(name: str, port: int = 0) -> Iterator[str]:
     """Serve target ``name`` on loopback; yields its base URL."""
-    with serve(create(name), port=port) as base_url:
+    with serve_any(create(name), port=port) as base_url:
         yield base_url
 
 

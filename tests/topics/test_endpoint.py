@@ -7,12 +7,13 @@ graded as well.
 """
 
 import json
+import urllib.parse
 
 import pytest
 from support import program_notebook
 
 from seclab import grading
-from seclab.server import http_request
+from seclab.server import http_request, serve_asgi
 from seclab.topics.endpoint import attacks, spec, targets, widgets
 
 
@@ -94,7 +95,7 @@ def select_star_app(db_path):
 
 
 def test_uvicorn_serves_on_loopback_and_stops(db_path):
-    with targets.serve_asgi(targets.create_app(db_path)) as url:
+    with serve_asgi(targets.create_app(db_path)) as url:
         assert url.startswith("http://127.0.0.1:")
         reply = http_request("GET", f"{url}/user?id=1")
         assert reply.status == 200 and reply.json()["name"] == "Alice Example"
@@ -104,11 +105,11 @@ def test_uvicorn_serves_on_loopback_and_stops(db_path):
 
 @pytest.mark.grading
 def test_sqlmap_dumps_the_vulnerable_twin_and_finds_nothing_in_the_fixed_one(db_path, tmp_path):
-    with targets.serve_asgi(targets.vulnerable_app(db_path)) as url:
+    with serve_asgi(targets.vulnerable_app(db_path)) as url:
         found = attacks.run_sqlmap(f"{url}/user?id=1", tmp_path / "vulnerable")
     assert found.injectable, attacks.sqlmap_lines(found)
     assert targets.admin_hash() in {row["password_hash"] for row in found.rows}
-    with targets.serve_asgi(targets.create_app(db_path)) as url:
+    with serve_asgi(targets.create_app(db_path)) as url:
         nothing = attacks.run_sqlmap(f"{url}/user?id=1", tmp_path / "fixed")
     assert not nothing.injectable and nothing.rows == []
     assert "do not appear to be injectable" in nothing.log
@@ -150,3 +151,20 @@ def test_playground_shows_the_sql_text_and_both_replies():
     page = widgets.render_replies("1 OR 1=1", widgets.both_replies("1 OR 1=1"))
     assert "WHERE id = 1 OR 1=1" in page and "HTTP 200" in page and "HTTP 422" in page
     assert widgets.playground() is not None and widgets.exploit_playground() is not None
+
+
+def test_both_twins_are_servable_from_a_terminal_on_a_fresh_demo_database():
+    from seclab.targets import running
+
+    for name in ("endpoint-vulnerable", "endpoint-fixed"):
+        with running(name) as url:
+            assert url.startswith("http://127.0.0.1:")
+            reply = http_request("GET", f"{url}/user?id=1")
+            assert reply.status == 200 and "alice" in reply.text.lower(), (name, reply.status, reply.text[:200])
+    union = urllib.parse.quote(attacks.ADMIN_HASH_PAYLOAD)
+    with running("endpoint-vulnerable") as url:
+        leak = http_request("GET", f"{url}/user?id={union}")
+    with running("endpoint-fixed") as url:
+        refused = http_request("GET", f"{url}/user?id={union}")
+    assert leak.status == 200 and "$" in leak.text, leak.text[:300]  # a password hash came back
+    assert refused.status == 422 and "$" not in refused.text

@@ -7,31 +7,25 @@ of exercise 13_endpoint): a typed, range-checked query parameter, a ``?`` placeh
 response model without the password hash, and errors that say nothing about the
 database. Both read the same kind of database, made by ``make_user_db``.
 
-``serve_asgi(app)`` runs such an app with uvicorn on 127.0.0.1 (an ephemeral port) in a
-thread for a ``with`` block, so that real tools such as sqlmap can attack it.
-
-The twins are FastAPI (ASGI) apps, which ``python -m seclab.targets serve`` (WSGI)
-cannot run; from a terminal, serve them with uvicorn as the lesson shows.
+``seclab.server.serve_asgi(app)`` (or a lesson's ``scratch.serve(app)``) runs such an app with uvicorn on 127.0.0.1 in a
+thread for a ``with`` block, so that real tools such as sqlmap can attack it. ``SERVABLE``
+serves both twins from a terminal (``python -m seclab.targets serve endpoint-vulnerable``),
+each on a fresh demo database in a temporary folder.
 """
 
 from __future__ import annotations
 
 import hashlib
-import socket
+import os
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel
-
-from seclab.server import LOOPBACK
-
-SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {}
 
 #: SQLite stores integers in 64 bits: ids outside this range cannot be in the table
 SQLITE_MIN_INTEGER, SQLITE_MAX_INTEGER = -(2**63), 2**63 - 1
@@ -140,34 +134,17 @@ def create_app(db_path: str) -> FastAPI:
 fixed_app = create_app
 
 
-# --- serving on loopback with uvicorn ----------------------------------------------------------
+def _on_demo_db(factory: Callable[[str], FastAPI]) -> Callable[[], FastAPI]:
+    """A target factory: ``factory`` on a fresh demo database in a new temporary folder."""
+    def build() -> FastAPI:
+        folder = tempfile.mkdtemp(prefix="seclab-endpoint-")
+        return factory(make_user_db(os.path.join(folder, "users.db")))
+    return build
 
-@contextmanager
-def serve_asgi(app: Any, startup_seconds: float = 10.0) -> Iterator[str]:
-    """Run the ASGI ``app`` with uvicorn on 127.0.0.1 (an ephemeral port) for a ``with`` block.
 
-    Yields the base URL, e.g. ``http://127.0.0.1:53121``. The socket is bound here (port
-    0: the system picks a free port) and handed to uvicorn, which serves in a daemon
-    thread; the server stops when the block ends, also on an exception.
-    """
-    import uvicorn
-
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((LOOPBACK, 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="seclab-uvicorn", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        yield f"http://{LOOPBACK}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        listener.close()
+SERVABLE: dict[str, tuple[str, Callable[[], Any]]] = {
+    "endpoint-vulnerable": ("lesson 13: GET /user?id= with f-string SQL and debug tracebacks (FastAPI)",
+                            _on_demo_db(vulnerable_app)),
+    "endpoint-fixed": ("lesson 13: GET /user?id= typed, parameterised, no hash, quiet errors (FastAPI)",
+                       _on_demo_db(create_app)),
+}
