@@ -178,3 +178,31 @@ def test_learner_annotations_are_evaluated_as_written():
     namespace, errors = load_program([code + "result = f()\n"])
     assert errors == []
     assert isinstance(namespace["result"], type) and namespace["result"].__name__ == "Local"
+
+
+def test_the_modules_a_cell_imports_load_before_its_time_limit_starts(monkeypatch):
+    """A slow library import does not count against the per-cell limit; the learner's own code does."""
+    import sys
+    import time
+    import types
+
+    from seclab.grading import isolated, policy
+
+    assert isolated.imported_modules("import a.b, c\nfrom d.e import f\nfrom . import g\n%time import h\n"
+                                     "def k():\n    import json\n") == ["a.b", "c", "d.e", "json"]
+    assert isolated.imported_modules("def broken(:\n") == []
+    loaded = []
+
+    def slow_import(name):
+        time.sleep(0.8)  # longer than the cell's limit below
+        loaded.append(name)
+        sys.modules[name] = types.ModuleType(name)
+        return sys.modules[name]
+
+    monkeypatch.setattr(isolated.importlib, "import_module", slow_import)
+    monkeypatch.delitem(sys.modules, "seclab_fake_heavy_library", raising=False)
+    monkeypatch.setattr(policy, "VERIFIER_CELL_SECONDS", 0.5)
+    namespace, errors = isolated.load_program(["import seclab_fake_heavy_library as lib\nvalue = 1",
+                                               "import time\nwhile True:\n    time.sleep(0.01)"])
+    assert loaded == ["seclab_fake_heavy_library"] and namespace["value"] == 1
+    assert errors == ["cell 2 raised CellTimeout"]

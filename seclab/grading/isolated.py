@@ -10,6 +10,8 @@ until stdin closes. The learner's code never sees the protocol streams: its stdi
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
 import signal
@@ -31,6 +33,38 @@ def _without_magics(code: str) -> str:
     """Comment out IPython-only lines (%magic, !shell) so plain Python can run the cell."""
     lines = code.splitlines()
     return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def imported_modules(code: str) -> list[str]:
+    """The absolute module names a cell imports (``import a.b``, ``from a import b``), in order."""
+    try:
+        tree = ast.parse(_without_magics(code))
+    except (SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
+def preimport(code: str) -> None:
+    """Import the installed modules a cell names before its time limit starts.
+
+    The per-cell limit is for the learner's code, not for loading FastAPI or Flask (seconds
+    on a loaded machine). Only installed modules can be found (``python -I``: the working
+    folder is not on ``sys.path``); a module that fails here fails again, reported as
+    usual, when the cell runs. The sandbox's load deadline bounds this time too.
+    """
+    for name in imported_modules(code):
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException:  # the cell itself will raise it again and be reported
+            pass
 
 
 class CellTimeout(BaseException):
@@ -56,6 +90,7 @@ def load_program(cells: list[str], progress: TextIO | None = None) -> tuple[dict
         if progress is not None:
             progress.write(json.dumps({"loading": number}) + "\n")
             progress.flush()
+        preimport(code)
         signal.setitimer(signal.ITIMER_REAL, VERIFIER_CELL_SECONDS)
         try:
             # dont_inherit: this module's `from __future__ import annotations` must not turn the learner's

@@ -34,12 +34,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-# The grading sandbox imports this module before it runs (and times) the learner's cells, so
-# the heavy libraries every solution imports are loaded here, outside the cells' time limit.
 import flask
-import flask_talisman  # noqa: F401
-import pydantic  # noqa: F401
-import werkzeug.security  # noqa: F401
 
 from seclab.spec import Case, Expectation, Part, satisfies
 
