@@ -12,6 +12,7 @@ building blocks: parts, cases and the judges of outcomes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -78,6 +79,28 @@ def satisfies(predicate: Callable[[Any], bool], describe: str,
             return False
 
     return Expectation(judge, describe, explain)
+
+
+def same_data(left: Any, right: Any) -> bool:
+    """Equal and of the same built-in types all the way down: True is not 1, 1.0 is not 1, -0.0 is
+    not 0.0, and NaN is NaN (a learner's ``float("nan")`` matches an expected NaN)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(same_data(left[key], right[key]) for key in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(same_data(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, float):
+        if math.isnan(left) or math.isnan(right):
+            return math.isnan(left) and math.isnan(right)
+        return left == right and math.copysign(1.0, left) == math.copysign(1.0, right)
+    return bool(left == right)
+
+
+def returns_exactly(expected: Any) -> Expectation:
+    """The value must be ``expected`` by ``same_data``: same types, not merely ``==``."""
+    return Expectation(lambda outcome: "value" in outcome and same_data(outcome["value"], expected),
+                       f"return exactly {expected!r}"[:200])
 
 
 @dataclass(frozen=True)

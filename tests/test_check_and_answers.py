@@ -245,3 +245,14 @@ def test_check_describes_a_failure_in_the_spec_own_words():
     report = format_report("03_injection.get_user",
                            [CaseResult("get_user.works", case, {"value": {"statuses": "200, 200"}}, False)])
     assert "statuses 200, 200; expected: a 429" in report and "{'statuses'" not in report
+
+
+def test_returns_exactly_tells_apart_what_equality_does_not():
+    from seclab.spec import returns_exactly, same_data
+
+    assert same_data({"a": [1, 2.5, float("nan"), None]}, {"a": [1, 2.5, float("nan"), None]})
+    for left, right in [(True, 1), (1.0, 1), (-0.0, 0.0), ([1], (1,)), ({"a": 1}, {"a": 1, "b": 2}),
+                        (float("nan"), 0.0), ("1", 1)]:
+        assert not same_data(left, right) and not same_data(right, left), (left, right)
+    judge = returns_exactly({"ok": True}).judge
+    assert judge({"value": {"ok": True}}) and not judge({"value": {"ok": 1}}) and not judge({"raised": ["ValueError"]})

@@ -17,7 +17,6 @@ Two more scenarios count the calls of ``hmac.compare_digest`` and measure, with
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, satisfies
+from seclab.spec import Case, Expectation, Part, raises, returns_exactly, satisfies
 from seclab.topics.environment.targets import STRONG_HASHES, fixed_requirements_problems
 
 PARTS = {
@@ -107,26 +106,6 @@ MEMORY_PEAK_BYTES = 16 * 1024 * 1024
 MEMORY_GROWTH_BYTES = 4 * 1024 * 1024
 SMALL_FILE_BYTES = 1024 * 1024
 LARGE_FILE_BYTES = 12 * 1024 * 1024  # the grading sandbox allows files of up to 16 MiB
-
-
-# --- judging plain data exactly ----------------------------------------------------------------
-
-def same_data(left: Any, right: Any) -> bool:
-    """Equal and of the same built-in types all the way down (True is not 1)."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and all(same_data(left[key], right[key]) for key in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(same_data(a, b) for a, b in zip(left, right, strict=True))
-    if isinstance(left, float):
-        return left == right and math.copysign(1.0, left) == math.copysign(1.0, right)
-    return bool(left == right)
-
-
-def returns_exactly(expected: Any) -> Expectation:
-    return Expectation(lambda outcome: "value" in outcome and same_data(outcome["value"], expected),
-                       f"return exactly {expected!r}"[:300])
 
 
 # --- files for verify_artifact, made wherever the learner's code runs --------------------------

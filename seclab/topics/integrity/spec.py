@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, satisfies
+from seclab.spec import Case, Expectation, Part, raises, returns_exactly, same_data, satisfies
 from seclab.topics.integrity import attacks
 
 EXERCISE = "08_integrity"
@@ -100,26 +99,6 @@ HINTS = {
 TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_.\-]+")
 #: How many single-character changes of a token may be accepted (only ever with the signed data back).
 TOLERATED_SAME_DATA = 2
-
-
-# --- judging plain data exactly ----------------------------------------------------------------
-
-def same_data(left: Any, right: Any) -> bool:
-    """Equal and of the same built-in types all the way down (True is not 1, 1.0 is not 1)."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and all(same_data(left[key], right[key]) for key in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(same_data(a, b) for a, b in zip(left, right, strict=True))
-    if isinstance(left, float):
-        return left == right and math.copysign(1.0, left) == math.copysign(1.0, right)
-    return bool(left == right)
-
-
-def returns_exactly(expected: Any) -> Expectation:
-    return Expectation(lambda outcome: "value" in outcome and same_data(outcome["value"], expected),
-                       f"return exactly {expected!r}"[:200])
 
 
 def _is_token(token: Any) -> bool:

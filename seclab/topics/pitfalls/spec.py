@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, satisfies
+from seclab.spec import Case, Expectation, Part, raises, returns_exactly, satisfies
 from seclab.topics.pitfalls import attacks
 
 EXERCISE = "12_pitfalls"
@@ -103,26 +103,6 @@ HINTS = {
 }
 
 FIXTURES: dict[str, Callable[[], list[Any]]] = {}
-
-# --- plain data, judged exactly -------------------------------------------------------------------
-
-
-def same_data(left: Any, right: Any) -> bool:
-    """Equal and of the same built-in types all the way down (True is not 1, 1.0 is not 1)."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and all(same_data(left[key], right[key]) for key in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(same_data(a, b) for a, b in zip(left, right, strict=True))
-    if isinstance(left, float):
-        return (math.isnan(left) and math.isnan(right)) or left == right
-    return bool(left == right)
-
-
-def returns_exactly(expected: Any) -> Expectation:
-    return Expectation(lambda outcome: "value" in outcome and same_data(outcome["value"], expected),
-                       f"return exactly {expected!r}"[:200])
 
 
 class PreparationFailed(RuntimeError):
