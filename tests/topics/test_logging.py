@@ -301,6 +301,17 @@ def test_walking_only_exact_dicts_or_a_global_seen_set_fails_the_hidden_cases():
         assert category in failing_categories(namespace, "log_event")
 
 
+def test_non_str_keys_are_written_and_judged_as_str_not_repr():
+    source = solution_sources(INSTRUCTOR)["impl_log_event"]
+    as_repr = source.replace("name = key if isinstance(key, str) else str(key)",
+                             "name = key if isinstance(key, str) else repr(key)")
+    assert as_repr != source
+    namespace = dict(REFERENCE)
+    exec(compile(as_repr, "<variant>", "exec"), namespace)  # a variant of the course's own solution
+    # Decimal('1.50'), datetime.date(2025, 6, 1) and objects: repr is not str; an X-Api-Key object key leaks
+    assert failing_categories(namespace, "log_event") == {"keys", "redaction"}
+
+
 def test_the_judge_tolerates_nan_as_json_writes_it_and_any_safe_value_for_cycles():
     expected = SPEC.expected_entry("x", SPEC.build({"n": {"$py": "float", "text": "nan"},
                                                     "loop": {"$py": "circular_list", "items": ["a"]}}))
@@ -345,8 +356,12 @@ def _detector(**changes):
     ({"                alert(kind, key, ts)": "                alert(kind, key, times[0])"}, {"first-reach"}, False),
     ({"if len(users) >= threshold:": "if len(tries) >= threshold:"}, {"stuffing"}, False),
     ({"(found[\"ts\"], found[\"kind\"], found[\"key\"])": "found[\"ts\"]"}, {"alert-format"}, False),
+    ({"(found[\"ts\"], found[\"kind\"], found[\"key\"])": "(found[\"ts\"], found[\"key\"], found[\"kind\"])"},
+     {"alert-format"}, True),
+    ({"while ts - times[0] > window:": "while times[0] + window < ts:",
+      "while ts - tries[0][0] > window:": "while tries[0][0] + window < ts:"}, {"window-edge"}, True),
 ], ids=["given_order", "sorts_in_place", "strict_window", "reset_on_success", "repeats", "first_in_window",
-        "tries_not_users", "sorted_by_ts_only"])
+        "tries_not_users", "sorted_by_ts_only", "sorted_by_key_before_kind", "first_plus_window_in_floats"])
 def test_wrong_detectors_fail_their_categories(changes, wrong, exactly):
     failing = failing_categories(_detector(**changes), "detect_bruteforce")
     assert failing == wrong if exactly else wrong <= failing

@@ -5,6 +5,7 @@ The exercise's generic contract (instructor solution, vulnerable solution, explo
 quiz keys) is checked by tests/test_exercise_contracts.py from ssrf.roundtrip.json.
 """
 
+import ipaddress
 import json
 import socket
 import time
@@ -288,6 +289,20 @@ def test_the_judge_counts_resolver_calls(mistake, category):
     namespace = {"check_url": _check_url_variant(**{mistake: True})}
     found = [case for case in spec.cases(spec.public_corpus()) if case.category == category]
     assert found and not all(_judge(namespace, case) for case in found)
+
+
+def test_nat64_means_64_ff9b_slash_96_only():
+    def check_url(url, resolve):  # judges all of 64:ff9b::/32 by its last 32 bits
+        address = targets.fixed_check_url(url, resolve)
+        parsed = ipaddress.ip_address(address)
+        inner = ipaddress.IPv4Address(int(parsed) & 0xFFFF_FFFF)
+        if parsed in ipaddress.ip_network("64:ff9b::/32") and not inner.is_global:
+            raise ValueError(address)
+        return address
+
+    found = [case for case in spec.cases(grading.hidden_corpus("10_ssrf"), public=False)
+             if case.category == "embedded-ipv4"]
+    assert not all(_judge({"check_url": check_url}, case) for case in found)
 
 
 def test_the_judge_wants_a_tuple_from_next_hop_and_a_str_from_check_url():
