@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from seclab.notebooks import percent_sections
 from seclab.topics.capstone import reference, starter
 
+
 @dataclass(frozen=True)
 class Component:
     """One program cell of the app: its grade_id, what it does, the functions it must define."""
