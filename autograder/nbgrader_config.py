@@ -15,6 +15,25 @@ c.CourseDirectory.db_url = "sqlite:///" + str(Path(__file__).resolve().parent / 
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
+# The released exercise gets its solution cells stubbed, except where the exercise hands out
+# code to repair (the capstone's vulnerable app): seclab.starter.StarterCells puts that in,
+# right after ClearSolutions and before the checksums (a no-op for every other exercise).
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "seclab.starter.StarterCells",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback names what failed and hints at the fix, without hidden test code or payloads.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -187,17 +187,38 @@ def verdicts(target: str, results: list[CaseResult]) -> dict[str, bool | None]:
     return found
 
 
-def check(target: str, function: Callable[..., Any]) -> None:
+def check(target: str, function: Callable[..., Any] | None = None) -> None:
     """Print how ``function`` does on the public checks, and remember the verdicts.
 
     The caller's global names (the notebook's) are available to cases that need more
-    than one of the learner's functions.
+    than one of the learner's functions. An exercise whose spec judges a whole program
+    (``check_program(namespace)``, e.g. the capstone's app) is checked by its id alone:
+    ``check("20_capstone")``.
     """
+    if function is None:
+        _check_program(target, dict(sys._getframe(1).f_globals))
+        return
     results = run_checks(target, function, namespace=dict(sys._getframe(1).f_globals))
     print(format_report(target, results))
     exercise = target.partition(".")[0]
     try:
         for name, verdict in verdicts(target, results).items():
+            record(f"check:{exercise}.{name}", verdict)
+    except (AnswersFileError, OSError):
+        pass  # feedback matters more than the progress record
+
+
+def _check_program(exercise: str, namespace: dict[str, Any]) -> None:
+    """``check(exercise)``: the spec's own report on the learner's whole program; records its verdicts."""
+    spec = load_spec(exercise)
+    judge = getattr(spec, "check_program", None)
+    if judge is None:
+        known = sorted({part.function for part in spec.PARTS.values()})
+        raise ValueError(f"check a function of {exercise}, e.g. check(\"{exercise}.{known[0]}\", {known[0]})")
+    report, verdicts = judge(namespace)
+    print(report)
+    try:
+        for name, verdict in verdicts.items():
             record(f"check:{exercise}.{name}", verdict)
     except (AnswersFileError, OSError):
         pass  # feedback matters more than the progress record

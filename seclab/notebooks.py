@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from seclab.errors import NotebookError
 
 __all__ = ["NotebookError", "read_cells", "source", "tags", "grade_id", "tagged_code", "program_cells",
-           "solution_sources", "with_sources", "PROGRAM_CELL_PREFIXES"]
+           "solution_sources", "with_sources", "percent_sections", "PROGRAM_CELL_PREFIXES"]
 
 #: nbgrader grade_id prefixes of the cells that make up a learner's program: the locked
 #: setup cell(s) and the cells where the learner implements the functions.
@@ -81,3 +82,17 @@ def with_sources(notebook: dict[str, Any], replacements: dict[str, str]) -> dict
     if missing:
         raise KeyError(f"no cells with grade_id {sorted(missing)}")
     return changed
+
+
+_PERCENT_SECTION = re.compile(r"^# %% (\w+)\n", re.MULTILINE)
+
+
+def percent_sections(text: str) -> tuple[str, dict[str, str]]:
+    """(header, grade_id -> source) of a Python file cut into ``# %% <grade_id>`` sections.
+
+    The percent format of Jupytext and editors: a module can hold a notebook's program
+    cells as real, importable, linted code. Each source is stripped of blank lines at
+    both ends and ends with one newline.
+    """
+    pieces = _PERCENT_SECTION.split(text)
+    return pieces[0], {name: body.strip("\n") + "\n" for name, body in zip(pieces[1::2], pieces[2::2], strict=True)}

@@ -65,3 +65,46 @@ def bandit_scan(code: str) -> list[Finding]:
 def bandit_ids(code: str) -> set[str]:
     """Just the test ids (e.g. ``{"B608"}``) bandit reports for ``code``."""
     return {finding.test_id for finding in bandit_scan(code)}
+
+
+def bandit_api_scan(sources: dict[str, str]) -> dict[str, list[Finding]]:
+    """bandit's findings per named piece of source, through bandit's Python API (one manager, no subprocess).
+
+    Honours ``# nosec``; uses bandit's default profile (every test).
+    """
+    from bandit.core import config as bandit_config
+    from bandit.core import manager
+
+    with tempfile.TemporaryDirectory(prefix="seclab-bandit-") as folder:
+        paths = {}
+        for number, (name, code) in enumerate(sources.items()):
+            path = Path(folder) / f"part_{number}.py"
+            path.write_text(code, encoding="utf-8")
+            paths[str(path)] = name
+        scanner = manager.BanditManager(bandit_config.BanditConfig(), "file", quiet=True)
+        scanner.discover_files(list(paths))
+        scanner.run_tests()
+        if scanner.skipped:
+            raise BanditError(f"bandit could not parse: {scanner.skipped}")
+        found: dict[str, list[Finding]] = {name: [] for name in sources}
+        for issue in scanner.get_issue_list():
+            found[paths[issue.fname]].append(Finding(issue.test_id, issue.test, str(issue.severity),
+                                                     str(issue.confidence), issue.lineno, issue.text))
+    return found
+
+
+def ruff_security_codes(source: str) -> set[str]:
+    """The codes of ruff's security rules (``--select S``, flake8-bandit) that fire on ``source``."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if not ruff.exists():
+        from ruff.__main__ import find_ruff_bin
+
+        ruff = Path(find_ruff_bin())
+    done = subprocess.run(  # fixed argument list, no shell, the source on stdin  # nosec B603
+        [str(ruff), "check", "--select", "S", "--output-format", "json", "--no-cache", "--isolated",
+         "--stdin-filename", "snippet.py", "-"],
+        input=source, capture_output=True, text=True, timeout=60, check=False)
+    try:
+        return {item["code"] for item in json.loads(done.stdout or "[]")}
+    except json.JSONDecodeError:
+        raise BanditError(f"ruff failed (exit {done.returncode}): {done.stderr.strip()[-500:]}") from None

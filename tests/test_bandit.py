@@ -1,5 +1,8 @@
 """bandit agrees with what the lessons claim: insecure cells are flagged, the rest is clean."""
 
+import tomllib
+from pathlib import Path
+
 import pytest
 from support import REPO
 
@@ -35,10 +38,25 @@ def test_secure_cells_have_no_findings(lesson, tmp_path):
     assert {path: f for path, f in findings.items() if f} == {}
 
 
+def _bandit_excluded() -> list[Path]:
+    """The paths pyproject.toml's [tool.bandit] exclude_dirs takes out of `make check` (the capstone's starter app)."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return [REPO / entry for entry in config["tool"]["bandit"]["exclude_dirs"]]
+
+
 def test_seclab_package_has_no_findings():
-    paths = [path for path in (REPO / "seclab").rglob("*.py")]
+    excluded = _bandit_excluded()
+    paths = [path for path in (REPO / "seclab").rglob("*.py")
+             if not any(path == skip or skip in path.parents for skip in excluded)]
     findings = bandit_scan_files(paths)
     assert {path: f for path, f in findings.items() if f} == {}
+
+
+def test_only_the_capstones_deliberately_vulnerable_app_is_excluded_and_bandit_does_flag_it():
+    inside = [path for path in _bandit_excluded() if REPO / "seclab" in path.parents]
+    assert inside == [REPO / "seclab" / "topics" / "capstone" / "starter.py"]
+    found = {f.test_id for f in bandit_scan_files(inside)[str(inside[0])]}
+    assert found >= {"B301", "B324", "B608", "B701"}
 
 
 def test_bandit_scan_finds_a_shell_injection():

@@ -33,6 +33,7 @@ from seclab import grading
 from seclab.answers import ANSWERS_FILE
 from seclab.course import load_course
 from seclab.release import make_course_copy, run_nbgrader
+from seclab.spec import load_spec
 
 pytestmark = pytest.mark.grading
 
@@ -51,12 +52,15 @@ def submissions(exercise: str, released: dict) -> dict[str, tuple[dict, dict | N
     answers = dict(data["partial_quiz"]["answers"])
     if "exploit" in data:
         answers.update(data["exploit"]["answers"])
-    return {
+    found = {
         "solution": (with_cells_replaced(released, solution_sources(instructor(exercise))), None),
         "untouched": (released, data["wrong_exploit"]["answers"] if "wrong_exploit" in data else None),
         "vulnerable": (with_cells_replaced(released, data["vulnerable_solution"]), None),
         "answers_only": (released, answers),
     }
+    for student, submission in data.get("more_submissions", {}).items():
+        found[student] = (with_cells_replaced(released, submission["cells"]), None)
+    return found
 
 
 def grade_batch(root: Path, exercises: list[str]) -> Path:
@@ -136,8 +140,11 @@ def test_instructor_solution_scores_full_marks(graded):
 
 
 def test_released_exercise_scores_zero_even_with_a_failing_exploit_recorded(graded):
+    """Zero, except for an exercise that hands out a working program to repair (the capstone): its
+    released notebook earns exactly the works cells its round-trip data names, and nothing else."""
     course, exercise = graded
-    assert scoring_cells(course, exercise, "untouched") == {}
+    released = roundtrip_data(exercise).get("released_scores_only", [])
+    assert scoring_cells(course, exercise, "untouched") == expected(exercise, released)
 
 
 def test_vulnerable_solution_loses_exactly_the_attack_points(graded):
@@ -150,7 +157,29 @@ def test_recorded_quiz_answers_and_exploit_earn_exactly_their_points(graded):
     course, exercise = graded
     data = roundtrip_data(exercise)
     cells = list(data["partial_quiz"]["scores_only"]) + list(data.get("exploit", {}).get("scores_only", []))
+    cells += data.get("released_scores_only", [])
     assert scoring_cells(course, exercise, "answers_only") == expected(exercise, cells)
+
+
+def test_more_submissions_score_exactly_their_cells(graded):
+    """Extra submissions of the round-trip data (the capstone's fix that breaks a feature) score exactly their cells."""
+    course, exercise = graded
+    for student, submission in roundtrip_data(exercise).get("more_submissions", {}).items():
+        assert scoring_cells(course, exercise, student) == expected(exercise, submission["scores_only"]), student
+
+
+def test_feedback_says_how_many_flaws_are_fixed(graded):
+    """An exercise whose spec adds a grading note (the capstone's "N of M flaws fixed") shows it in the feedback."""
+    course, exercise = graded
+    spec = load_spec(exercise)
+    if not hasattr(spec, "grading_note"):
+        pytest.skip("no grading note in this exercise")
+    data = roundtrip_data(exercise)
+    flaw_cells = [cell for cell in points_per_test_cell(instructor(exercise)) if "flaw" in cell]
+    fixed_when_vulnerable = len([cell for cell in data["vulnerable_scores_only"] if cell in flaw_cells])
+    for student, fixed in (("solution", len(flaw_cells)), ("untouched", 0), ("vulnerable", fixed_when_vulnerable)):
+        page = feedback_html(course, exercise, student)
+        assert f"{fixed} of {len(flaw_cells)} flaws fixed." in page, student
 
 
 def feedback_html(course: Path, exercise: str, student: str) -> str:

@@ -130,10 +130,13 @@ def summary(result: dict[str, Any]) -> str:
 
 def require(exercise: str, part: str, notebook: str | Path | None = None) -> None:
     """Raise GradingFailure unless ``part`` of ``exercise`` holds entirely."""
-    result = verify(exercise, notebook)[part]
+    results = verify(exercise, notebook)
+    result = results[part]
+    note = getattr(load_spec(exercise), "grading_note", None)
+    extra = note(part, results) if note is not None else None
     if not result["ok"]:
-        raise GradingFailure(summary(result))
-    print(f"✓ {result['title']} ({result['passed']} checks)")
+        raise GradingFailure(summary(result) + (f" {extra}" if extra else ""))
+    print(f"✓ {result['title']} ({result['passed']} checks)" + (f". {extra}" if extra else ""))
 
 
 def require_answer(question: str, accepted: str | set[str], folder: str | Path | None = None) -> None:
