@@ -280,6 +280,8 @@ def test_hsts_accepts_quoted_max_age_any_case_and_preload():
     "default-src 'self'; frame-ancestors 'none'; script-src 'self' 'unsafe-inline'",
     "default-src 'self'; frame-ancestors 'none'; script-src 'UNSAFE-EVAL'",
     "default-src 'self'; frame-ancestors 'none'; img-src https://*.example.com",
+    "default-src 'self'; frame-ancestors 'none'; img-src *.example.com:443",
+    "default-src 'self'; frame-ancestors 'none'; connect-src *",
     "default-src 'self'; frame-ancestors 'none'; img-src data:",
     "default-src 'self' https:; frame-ancestors 'none'",
     "default-src https://cdn.example.com; frame-ancestors 'none'",
@@ -294,6 +296,7 @@ def test_weak_csps_are_refused(csp):
     "DEFAULT-SRC 'SELF'; FRAME-ANCESTORS 'NONE'",
     "default-src 'none'; frame-ancestors 'none'; img-src 'self' https://img.example.com; report-uri /csp",
     "default-src 'self' https://cdn.example.com; frame-ancestors 'none'; script-src 'self' 'nonce-abc'",
+    "default-src 'self'; frame-ancestors 'none'; connect-src https://api.example.com:*",
 ])
 def test_strong_csps_pass(csp):
     assert headers.csp_problems(csp) == []
