@@ -426,6 +426,17 @@ def test_fetch_shop_page_shows_the_debugger_error_of_the_vulnerable_shop_only():
     assert "Shop under the debugger" in html and "Fixed shop" in html
 
 
+def test_exploit_playground_answers_a_request_quickly():
+    widget = playgrounds.exploit_playground()
+    (path, send), pages = widget.children[0].children, widget.children[1]
+    send.click()  # the first request builds the two shops
+    path.value = "/stock/NOPE"
+    started = time.perf_counter()
+    send.click()
+    assert time.perf_counter() - started < 0.1
+    assert targets.EXERCISE_API_TOKEN in pages.value
+
+
 def test_exploit_playground_records_the_sent_path_and_the_token(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     widget = playgrounds.exploit_playground(record_key="exploit")
