@@ -68,15 +68,13 @@ def csp_directives(value: str) -> list[tuple[str, list[str]]]:
     return parsed
 
 
-def _wildcard_host(token: str) -> bool:
+def _wildcard_host(source: str) -> bool:
     """``*`` alone or in the host of a source (``*.example.com``, ``https://*.cdn.example``).
 
     A ``*`` port (``https://api.example:*``) or one in a path names no other hosts.
     """
-    if token == "*":
-        return True
-    rest = token.split("://", 1)[1] if "://" in token else token
-    return "*" in re.split(r"[:/]", rest, maxsplit=1)[0]
+    host_and_rest = source.split("://", 1)[1] if "://" in source else source
+    return "*" in re.split(r"[:/]", host_and_rest, maxsplit=1)[0]
 
 
 def unsafe_source(token: str) -> str | None:
