@@ -280,6 +280,8 @@ def test_hsts_accepts_quoted_max_age_any_case_and_preload():
     "default-src 'self'; frame-ancestors 'none'; script-src 'self' 'unsafe-inline'",
     "default-src 'self'; frame-ancestors 'none'; script-src 'UNSAFE-EVAL'",
     "default-src 'self'; frame-ancestors 'none'; img-src https://*.example.com",
+    "default-src 'self'; frame-ancestors 'none'; img-src *.example.com:443",
+    "default-src 'self'; frame-ancestors 'none'; connect-src *",
     "default-src 'self'; frame-ancestors 'none'; img-src data:",
     "default-src 'self' https:; frame-ancestors 'none'",
     "default-src https://cdn.example.com; frame-ancestors 'none'",
@@ -294,6 +296,7 @@ def test_weak_csps_are_refused(csp):
     "DEFAULT-SRC 'SELF'; FRAME-ANCESTORS 'NONE'",
     "default-src 'none'; frame-ancestors 'none'; img-src 'self' https://img.example.com; report-uri /csp",
     "default-src 'self' https://cdn.example.com; frame-ancestors 'none'; script-src 'self' 'nonce-abc'",
+    "default-src 'self'; frame-ancestors 'none'; connect-src https://api.example.com:*",
 ])
 def test_strong_csps_pass(csp):
     assert headers.csp_problems(csp) == []
@@ -421,6 +424,17 @@ def test_fetch_shop_page_shows_the_debugger_error_of_the_vulnerable_shop_only():
     assert quiet.status == 404 and quiet.error == "" and targets.EXERCISE_API_TOKEN not in quiet.text
     html = playgrounds.render_shop_pages(leak, quiet)
     assert "Shop under the debugger" in html and "Fixed shop" in html
+
+
+def test_exploit_playground_answers_a_request_quickly():
+    widget = playgrounds.exploit_playground()
+    (path, send), pages = widget.children[0].children, widget.children[1]
+    send.click()  # the first request builds the two shops
+    path.value = "/stock/NOPE"
+    started = time.perf_counter()
+    send.click()
+    assert time.perf_counter() - started < 0.1
+    assert targets.EXERCISE_API_TOKEN in pages.value
 
 
 def test_exploit_playground_records_the_sent_path_and_the_token(tmp_path, monkeypatch):

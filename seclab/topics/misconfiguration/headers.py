@@ -68,11 +68,20 @@ def csp_directives(value: str) -> list[tuple[str, list[str]]]:
     return parsed
 
 
+def _wildcard_host(source: str) -> bool:
+    """``*`` alone or in the host of a source (``*.example.com``, ``https://*.cdn.example``).
+
+    A ``*`` port (``https://api.example:*``) or one in a path names no other hosts.
+    """
+    host_and_rest = source.split("://", 1)[1] if "://" in source else source
+    return "*" in re.split(r"[:/]", host_and_rest, maxsplit=1)[0]
+
+
 def unsafe_source(token: str) -> str | None:
     """Why a CSP source token lets too much in, or None: unsafe keywords, wildcards, bare schemes."""
     if token in _UNSAFE_KEYWORDS:
         return f"{token} allows script the page did not mean to run"
-    if "*" in token:
+    if _wildcard_host(token):
         return f"wildcard source {token}"
     if _SCHEME_ONLY.fullmatch(token):
         return f"scheme-only source {token} allows any host"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from typing import Any
@@ -79,13 +80,19 @@ class ShopPage:
     text: str
 
 
-def fetch_shop_page(path: str, vulnerable: bool = True) -> ShopPage:
-    """``GET path`` on a fresh exercise shop (in-process, nothing leaves this kernel)."""
+@functools.cache
+def _shop_client(vulnerable: bool) -> Any:
+    """A test client of the exercise's shop, built once per kernel (building one takes ~25 ms)."""
     from werkzeug.test import Client
 
+    return Client(targets.create_shop(vulnerable=vulnerable))
+
+
+def fetch_shop_page(path: str, vulnerable: bool = True) -> ShopPage:
+    """``GET path`` on the exercise's shop (in-process, nothing leaves this kernel)."""
     if not path.startswith("/"):
         path = "/" + path
-    reply = Client(targets.create_shop(vulnerable=vulnerable)).get(path)
+    reply = _shop_client(vulnerable).get(path)
     page = reply.get_data(as_text=True)
     if attacks.is_werkzeug_debug_page(page):
         return ShopPage(path, reply.status_code, attacks.debugger_error(page), attacks.debugger_traceback(page))

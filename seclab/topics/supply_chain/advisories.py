@@ -60,7 +60,8 @@ class Pin:
 def requirement_lines(requirements: str) -> Iterator[str]:
     """The requirement part of each logical line, as pip sees it.
 
-    Lines ending in ``\\`` are joined with the next one; comments, blank lines and
+    Lines ending in ``\\`` are joined with the next one (a comment line after them ends
+    the continuation and stays a comment, as in pip); comments, blank lines and
     option lines (``-r``, ``-c``, ``-i``, ``-e``, ``--hash`` … anything starting with
     ``-``) are dropped, and so are the options after a requirement (``--hash=…``).
     """
@@ -70,6 +71,8 @@ def requirement_lines(requirements: str) -> Iterator[str]:
         if line.endswith("\\") and not _COMMENT.match(line):
             pending.append(line[:-1])
             continue
+        if pending and _COMMENT.match(line):
+            line = " " + line  # as pip does: a comment line ends the continuation and stays a comment
         logical.append("".join(pending) + line)
         pending = []
     if pending:
