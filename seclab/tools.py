@@ -1,11 +1,19 @@
-"""What static analysis says about a piece of code (bandit, run as a subprocess)."""
+"""The command-line tools the lessons run: what static analysis (bandit, ruff) says about code,
+and a clean environment for running tools (pip, uv, pip-audit, git …) the same way everywhere.
+
+``clean_environment()`` is ``os.environ`` without the user's pip/uv settings, proxies, CA
+bundles or PYTHONPATH, with colour codes off; ``CommandResult`` is what one command did and
+shows itself as a terminal would.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess  # runs bandit with a fixed argv, no shell  # nosec B404
+import os
+import subprocess  # runs the course's own tools with fixed argv lists, no shell  # nosec B404
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,3 +116,41 @@ def ruff_security_codes(source: str) -> set[str]:
         return {item["code"] for item in json.loads(done.stdout or "[]")}
     except json.JSONDecodeError:
         raise BanditError(f"ruff failed (exit {done.returncode}): {done.stderr.strip()[-500:]}") from None
+
+
+# --- running tools in a clean environment -------------------------------------------------------
+
+_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+            "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
+
+
+def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``os.environ`` without pip/uv settings, proxies, CA bundles or PYTHONPATH, no colours, plus ``extra``."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key.upper() not in _DROPPED and not key.upper().startswith(("PIP_", "UV_"))}
+    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    environment["NO_COLOR"] = "1"  # plain text output, no terminal colour codes
+    environment.update(extra or {})
+    return environment
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did: its (displayed) command line, exit code and output."""
+
+    command: str
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + self.stderr).strip()
+
+    def shown(self, max_lines: int = 40) -> str:
+        """``$ command``, the output (at most ``max_lines`` lines) and the exit code."""
+        lines = self.output.splitlines()
+        if len(lines) > max_lines:
+            lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
+        return "\n".join([f"$ {self.command}", *lines, f"[exit code {self.returncode}]"])

@@ -403,22 +403,3 @@ def fixed_pipeline(source: str) -> bool:
         return False
     return simulated_ai_review(source)["verdict"] == "approve"
 
-
-# --- what ruff's security rules (flake8-bandit, S...) see ----------------------------------------
-
-def ruff_security_codes(source: str) -> set[str]:
-    """The codes of ruff's security rules (``--select S``) that fire on ``source``, read from stdin."""
-    import subprocess  # nosec B404: runs the ruff binary of this environment with fixed arguments
-    import sys
-    from pathlib import Path
-
-    ruff = Path(sys.executable).with_name("ruff")
-    if not ruff.exists():
-        from ruff.__main__ import find_ruff_bin
-
-        ruff = Path(find_ruff_bin())
-    done = subprocess.run(  # nosec B603: fixed argument list, no shell, the source on stdin
-        [str(ruff), "check", "--select", "S", "--output-format", "json", "--no-cache", "--isolated",
-         "--stdin-filename", "snippet.py", "-"],
-        input=source, capture_output=True, text=True, timeout=60, check=False)
-    return {item["code"] for item in json.loads(done.stdout or "[]")}

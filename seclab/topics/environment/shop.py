@@ -6,8 +6,8 @@ clean, offline set-up); this module adds what lesson 11 needs besides: a Python 
 a given interpreter, git with a fixed identity, detect-secrets, and the operating system's own Python
 for the "externally managed" refusal. Every command has a time-out, runs inside the lesson's scratch
 folder with the user's pip settings, proxies and CA bundles removed from its environment, and
-returns a ``CommandResult`` that shows itself as a terminal would. (No topic imports another, so
-the few lines this shares with lesson 06's ``commands`` are repeated here.)
+returns a ``CommandResult`` (``seclab.tools``, shared with lesson 06) that shows itself as a terminal
+would.
 """
 
 from __future__ import annotations
@@ -18,43 +18,10 @@ import shutil
 import subprocess  # fixed argv lists of the course's own tools, no shell  # nosec B404
 import sys
 import sysconfig
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-            "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
-
-
-def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` without pip/uv settings, proxies, CA bundles or PYTHONPATH, plus ``extra``."""
-    environment = {key: value for key, value in os.environ.items()
-                   if key.upper() not in _DROPPED and not key.upper().startswith(("PIP_", "UV_"))}
-    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    environment.update(extra or {})
-    return environment
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What one command did: its (displayed) command line, exit code and output."""
-
-    command: str
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return (self.stdout + self.stderr).strip()
-
-    def shown(self, max_lines: int = 40) -> str:
-        """``$ command``, the output (at most ``max_lines`` lines) and the exit code."""
-        lines = self.output.splitlines()
-        if len(lines) > max_lines:
-            lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
-        return "\n".join([f"$ {self.command}", *lines, f"[exit code {self.returncode}]"])
+from seclab.tools import CommandResult, clean_environment
 
 #: acme-utils 1.0.0: what the shop was written against.
 UTILS_1 = '''"""acme-utils 1.0.0"""
@@ -77,8 +44,6 @@ VERSION = "2.0.0"
 def sum_cents(prices):
     return sum(prices)
 '''
-#: No colours in the output of uv and pip (pass as ``env`` to ``run_tool`` and ``pip_install``).
-PLAIN = {"NO_COLOR": "1"}
 #: What the shop runs: it needs acme-utils 1.x.
 SHOP_CODE = "from acme_utils import VERSION, total; print('shop OK with acme-utils', VERSION, '- total:', total([250, 199]))"
 #: What the reporting tool runs: it needs acme-utils 2.x.
@@ -92,7 +57,6 @@ def _tidy(text: str, folder: Path) -> str:
 
 def _run(argv: list[str], folder: Path, shown: str, env: dict[str, str] | None = None) -> CommandResult:
     environment = dict(env if env is not None else clean_environment())
-    environment["NO_COLOR"] = "1"  # plain text output, no terminal colour codes
     completed = subprocess.run(  # a fixed argv of a known program, no shell  # nosec B603
         argv, cwd=folder, env=environment, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     return CommandResult(shown, completed.returncode, _tidy(completed.stdout, folder), _tidy(completed.stderr, folder))

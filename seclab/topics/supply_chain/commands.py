@@ -14,43 +14,11 @@ import os
 import subprocess  # runs the course's own tools with fixed argv lists, no shell  # nosec B404
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-_DROPPED = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-            "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "VIRTUAL_ENV"}
+from seclab.tools import CommandResult, clean_environment
+
 _TOOLS = {"pip": "pip", "pip-audit": "pip_audit", "cyclonedx-py": "cyclonedx_py", "uv": "uv"}
-
-
-def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` without pip settings, proxies, CA bundles or PYTHONPATH, plus ``extra``."""
-    environment = {key: value for key, value in os.environ.items()
-                   if key.upper() not in _DROPPED and not key.upper().startswith(("PIP_", "UV_"))}
-    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    environment.update(extra or {})
-    return environment
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What one command did: its (displayed) command line, exit code and output."""
-
-    command: str
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return (self.stdout + self.stderr).strip()
-
-    def shown(self, max_lines: int = 40) -> str:
-        """``$ command``, the output (at most ``max_lines`` lines) and the exit code."""
-        lines = self.output.splitlines()
-        if len(lines) > max_lines:
-            lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
-        return "\n".join([f"$ {self.command}", *lines, f"[exit code {self.returncode}]"])
 
 
 def run_tool(tool: str, arguments: Sequence[str | Path], folder: Path, env: Mapping[str, str] | None = None,
