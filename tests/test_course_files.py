@@ -22,14 +22,28 @@ def test_every_lesson_in_the_manifest_exists_in_course_order():
     assert set(course.exercises) == {path.name for path in (REPO / "autograder" / "source").iterdir()}
 
 
+def committed_notebooks():
+    found = [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("autograder/source/*/*.ipynb"),
+             *REPO.glob("exercises/*/*.ipynb")]
+    assert found
+    return found
+
+
 def test_notebooks_are_committed_without_outputs():
-    notebooks = [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("autograder/source/*/*.ipynb"),
-                 *REPO.glob("exercises/*/*.ipynb")]
-    assert notebooks
-    for path in notebooks:
+    for path in committed_notebooks():
         for cell in read_cells(path):
             if cell["cell_type"] == "code":
                 assert cell.get("outputs") == [] and cell.get("execution_count") is None, path
+
+
+def test_every_cell_has_a_stable_unique_id():
+    """nbformat 4.5 cell ids (nbformat warns without them, and will refuse them one day)."""
+    for path in committed_notebooks():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert (data["nbformat"], data["nbformat_minor"]) >= (4, 5), path
+        ids = [cell.get("id") for cell in data["cells"]]
+        assert all(isinstance(cell_id, str) and cell_id for cell_id in ids), (path, ids.count(None))
+        assert len(set(ids)) == len(ids), path
 
 
 @pytest.mark.parametrize("exercise", load_course().exercises)
