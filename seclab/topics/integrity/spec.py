@@ -309,7 +309,7 @@ def weak_mac(token: Any, data: dict[str, Any], key: bytes) -> str | None:
             messages.add(json.dumps(data, separators=separators, sort_keys=sort_keys).encode())
     carried = {candidate for part in parts for candidate in _decodings(part) if len(candidate) >= 8}
     short = {candidate for candidate in carried if len(candidate) < 32}
-    derived = [hashlib.sha1(salt + b"signer" + key).digest() for salt in _ITSDANGEROUS_SALTS]  # nosec B324
+    derived = [hashlib.sha1(salt + b"signer" + key, usedforsecurity=False).digest() for salt in _ITSDANGEROUS_SALTS]
     for message in messages:
         for name in _PLAIN_HASHES:
             for text, shape in ((key + message, "key + data"), (message + key, "data + key"),
