@@ -106,6 +106,9 @@ LOGIN_MUTANTS = {
         "lockout"),
     "no ip limit": ([('(("user", 5), ("ip", 20))', '(("user", 5), ("ip", 10**9))')], "throttle"),
     "ip limit of 25": ([('(("user", 5), ("ip", 20))', '(("user", 5), ("ip", 25))')], "throttle"),
+    "unknown usernames are never locked": (
+        [('for kind, limit in (("user", 5), ("ip", 20)):',
+          'for kind, limit in ((("user", 5), ("ip", 20)) if stored is not None else (("ip", 20),)):')], "lockout"),
     "refused logins count as failures": (
         [("return None  # refused by a lock: counted nowhere", "matches = False")], "bookkeeping"),
     "success clears the ip's failures too": (
@@ -215,7 +218,6 @@ PROBLEM_MUTANTS = {
                                         "name = unicodedata.normalize(\"NFKC\", username).lower()"),
                                        ("name in text.casefold()", "name in text.lower()")],
                                       "password_problems.attack"),
-    "username length before NFKC": ([("if len(name) >= 3", "if len(username) >= 3")], "password_problems.attack"),
     "breached compared case-insensitively": (
         [('if text in {unicodedata.normalize("NFKC", entry) for entry in breached}:',
           'if text.casefold() in {unicodedata.normalize("NFKC", entry).casefold() for entry in breached}:')],
@@ -226,6 +228,10 @@ PROBLEM_MUTANTS = {
     "the username as a regular expression": ([("name in text.casefold()", "re.search(name, text.casefold())")],
                                              "password_problems.works"),
     "usernames of any length": ([("if len(name) >= 3 and", "if")], "password_problems.works"),
+    "a breached entry anywhere in the password": (
+        [('if text in {unicodedata.normalize("NFKC", entry) for entry in breached}:',
+          'if any(unicodedata.normalize("NFKC", entry) in text for entry in breached):')],
+        "password_problems.works"),
 }
 
 
@@ -234,6 +240,18 @@ def test_each_clause_of_the_password_contract_is_caught(what):
     edits, part = PROBLEM_MUTANTS[what]
     found = failures("password_problems", define(mutant("impl_password_problems", *edits), "password_problems"))
     assert part in found, found
+
+
+def test_the_username_length_may_be_counted_before_or_after_normalising():
+    """The issue says "a username of 3+ code points": the grader accepts either reading."""
+    as_given = define(mutant("impl_password_problems", ("if len(name) >= 3", "if len(username) >= 3")),
+                      "password_problems")
+    assert failures("password_problems", as_given) == {}
+    corpus, public = grading.hidden_corpus(EXERCISE), SPEC.public_corpus()
+    for _password, username, _breached in (corpus["passwords"] + corpus["password_tricks"] + public["passwords"]
+                                           + public["password_tricks"]):
+        nfkc = unicodedata.normalize("NFKC", username)
+        assert (len(username) >= 3) == (len(nfkc) >= 3) == (len(nfkc.casefold()) >= 3), username
 
 
 def test_password_cases_do_not_depend_on_the_order_of_nfkc_and_casefold():

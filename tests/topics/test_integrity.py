@@ -312,6 +312,49 @@ def test_an_itsdangerous_solution_passes_sign_and_unsign():
     assert _failing(_namespace({"impl": ITSDANGEROUS}), {"sign", "unsign"}) == Counter()
 
 
+_SIGN_MAC = 'mac = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()'
+_UNSIGN_MAC = 'expected = hmac.new(key, payload.encode("ascii", "replace"), hashlib.sha256).digest()'
+WEAK_MACS = {
+    "sha256(key + data)": (_SIGN_MAC.replace('hmac.new(key, payload.encode("ascii"), hashlib.sha256)',
+                                             'hashlib.sha256(key + payload.encode("ascii"))'),
+                           _UNSIGN_MAC.replace('hmac.new(key, payload.encode("ascii", "replace"), hashlib.sha256)',
+                                               'hashlib.sha256(key + payload.encode("ascii", "replace"))')),
+    "sha256(data + key)": (_SIGN_MAC.replace('hmac.new(key, payload.encode("ascii"), hashlib.sha256)',
+                                             'hashlib.sha256(payload.encode("ascii") + key)'),
+                           _UNSIGN_MAC.replace('hmac.new(key, payload.encode("ascii", "replace"), hashlib.sha256)',
+                                               'hashlib.sha256(payload.encode("ascii", "replace") + key)')),
+    "HMAC-SHA1": (_SIGN_MAC.replace("hashlib.sha256", "hashlib.sha1"), _UNSIGN_MAC.replace("hashlib.sha256", "hashlib.sha1")),
+    "HMAC-MD5": (_SIGN_MAC.replace("hashlib.sha256", "hashlib.md5"), _UNSIGN_MAC.replace("hashlib.sha256", "hashlib.md5")),
+    "HMAC-SHA256 cut to 8 bytes": (_SIGN_MAC.replace(".digest()", ".digest()[:8]"),
+                                   _UNSIGN_MAC.replace(".digest()", ".digest()[:8]")),
+}
+
+
+@pytest.mark.parametrize("what", WEAK_MACS)
+def test_a_mac_weaker_than_hmac_sha256_fails_only_the_weak_mac_check(reference, what):
+    sign_mac, unsign_mac = WEAK_MACS[what]
+    assert reference["impl_sign"].count(_SIGN_MAC) == 1 and reference["impl_unsign"].count(_UNSIGN_MAC) == 1
+    weak = {**reference, "impl_sign": reference["impl_sign"].replace(_SIGN_MAC, sign_mac),
+            "impl_unsign": reference["impl_unsign"].replace(_UNSIGN_MAC, unsign_mac)}
+    assert set(_failing(_namespace(weak), {"sign", "unsign"})) == {("sign.attack", "weak-mac")}
+
+
+def test_itsdangerous_with_its_sha1_default_fails_only_the_weak_mac_check():
+    default_digest = ITSDANGEROUS.replace(', salt="cookie", signer_kwargs={"digest_method": hashlib.sha256}', "")
+    assert default_digest != ITSDANGEROUS
+    assert set(_failing(_namespace({"impl": default_digest}), {"sign", "unsign"})) == {("sign.attack", "weak-mac")}
+
+
+def test_the_weak_mac_detector_passes_hmac_sha256_in_other_formats():
+    key, data = spec.key_of("key A"), {"user": "alice", "role": "user"}
+    payload = json.dumps(data).encode()
+    full = hmac.new(key, payload, hashlib.sha256).digest()
+    for token in (full.hex() + "." + payload.hex(), base64.urlsafe_b64encode(payload).decode() + "." + full.hex(),
+                  "v1." + base64.urlsafe_b64encode(full).decode().rstrip("=") + "." + payload.hex()):
+        assert spec.weak_mac(token, data, key) is None, token
+    assert spec.weak_mac("v1." + hashlib.sha256(key + payload).hexdigest() + "." + payload.hex(), data, key)
+
+
 def test_comparing_with_equals_fails_only_the_timing_check(reference):
     with_equals = reference["impl_unsign"].replace("if not hmac.compare_digest(_b64decode(mac), expected):",
                                                    "if _b64decode(mac) != expected:")

@@ -21,6 +21,7 @@ import math
 import random
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -314,6 +315,9 @@ def _category(password: str, username: str, breached: list[str], tricks: bool) -
     if tricks or any(not text.isascii() for text in [password, username, *breached]):
         return "unicode"
     if not expected:
+        normalised = unicodedata.normalize("NFKC", password)
+        if any(entry and unicodedata.normalize("NFKC", entry) in normalised for entry in breached):
+            return "breached"  # a breached entry inside a longer password: equality, not containment
         return "composition"
     if "breached" in expected:
         return "breached"
@@ -401,6 +405,7 @@ PUBLIC_PASSWORDS: list[list[Any]] = [
     ["ALICE in wonderland forever", "alice", _BREACHED],
     ["always be closing deals", "al", _BREACHED],
     ["iloveyouiloveyou", "you", _BREACHED],
+    ["sunshine1 was never my password", "bob", _BREACHED],
     ["", "bob", []],
 ]
 PUBLIC_PASSWORD_TRICKS: list[list[Any]] = [

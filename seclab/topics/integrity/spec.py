@@ -10,7 +10,10 @@ changed in ways that no correct decoding can take for the same bytes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -48,6 +51,10 @@ HINTS = {
                   "MAC them with hmac.new(key, ..., hashlib.sha256); unsign checks the MAC, then reverses each step.",
     "tricky-data": "Encode the whole dict with json.dumps and base64url the bytes: every key (even 'sig' or ''), "
                    "every character (dots, quotes, newlines, emoji) and every value type must survive unchanged.",
+    "weak-mac": "MAC with hmac.new(key, payload, hashlib.sha256): a plain hash of key and data such as "
+                "sha256(key + data) can be extended by anyone who sees one token (length extension), and HMAC "
+                "with MD5 or SHA-1 (itsdangerous' default digest), or an HMAC cut short, is weaker than the SHA-256 the "
+                "contract asks for.",
     "keyless": "The token must depend on the key: a plain hash of the data is a checksum anyone can recompute; "
                "use hmac.new(key, payload, hashlib.sha256).",
     "tampering": "Recompute the MAC over the payload you received and compare it with hmac.compare_digest before "
@@ -241,14 +248,77 @@ def _wrong_key_case(namespace: dict[str, Any], data: dict[str, Any], label: str,
     return namespace["unsign"](token, wrong)
 
 
+_PLAIN_HASHES = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
+_WEAK_HMACS = ("md5", "sha1")
+#: itsdangerous' default key derivation ("django-concat" with SHA-1) and its default salts
+_ITSDANGEROUS_SALTS = (b"itsdangerous", b"itsdangerous.Signer", b"cookie-session")
+
+
+def _decodings(text: str) -> list[bytes]:
+    """What one part of a token may stand for: its bytes, base64url (any padding) or hex."""
+    found = [text.encode("utf-8", "surrogatepass")]
+    try:
+        found.append(base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4)))
+    except (binascii.Error, ValueError):
+        pass
+    try:
+        found.append(bytes.fromhex(text))
+    except ValueError:
+        pass
+    return found
+
+
+def weak_mac(token: Any, data: dict[str, Any], key: bytes) -> str | None:
+    """The weak construction whose MAC ``token`` carries (a plain hash of key and data, an HMAC
+    with MD5 or SHA-1, itsdangerous' SHA-1 default, an HMAC-SHA256 cut short), or None.
+
+    The token's format is the learner's choice, so this looks for the MAC in every part
+    between dots (as text, base64url or hex) over every message a token can be built from
+    (a prefix of the token, a part, its decoding, common JSON encodings of ``data``).
+    A correct HMAC-SHA256 never matches; weak constructions in the usual formats do.
+    """
+    if type(token) is not str:
+        return None
+    parts = token.split(".")
+    messages = {".".join(parts[:end]).encode("utf-8", "surrogatepass") for end in range(1, len(parts))}
+    for part in parts:
+        messages.update(_decodings(part))
+    for separators in ((",", ":"), (", ", ": ")):
+        for sort_keys in (False, True):
+            messages.add(json.dumps(data, separators=separators, sort_keys=sort_keys).encode())
+    carried = {candidate for part in parts for candidate in _decodings(part) if len(candidate) >= 8}
+    short = {candidate for candidate in carried if len(candidate) < 32}
+    derived = [hashlib.sha1(salt + b"signer" + key, usedforsecurity=False).digest() for salt in _ITSDANGEROUS_SALTS]
+    for message in messages:
+        for name in _PLAIN_HASHES:
+            for text, shape in ((key + message, "key + data"), (message + key, "data + key"),
+                                (message, "data alone")):
+                if hashlib.new(name, text).digest() in carried:
+                    return f"{name}({shape})"
+        for name in _WEAK_HMACS:
+            if hmac.new(key, message, name).digest() in carried:
+                return f"HMAC-{name.upper()}"
+        for derived_key in derived:
+            if hmac.new(derived_key, message, "sha1").digest() in carried:
+                return "itsdangerous with its SHA-1 default"
+        full = hmac.new(key, message, "sha256").digest()
+        for candidate in short:
+            if full.startswith(candidate):
+                return f"HMAC-SHA256 cut to {len(candidate)} bytes"
+    return None
+
+
+def _mac_construction(namespace: dict[str, Any], data: dict[str, Any], label: str) -> dict[str, Any]:
+    key = key_of(label)
+    return {"weak": weak_mac(namespace["sign"](data, key), data, key)}
+
+
 def _unsign_raw(namespace: dict[str, Any], token: str, label: str) -> Any:
     return namespace["unsign"](token, _prepare(lambda: key_of(label)))
 
 
 def _timing(namespace: dict[str, Any], data: dict[str, Any], label: str) -> dict[str, int]:
     """Count the calls of hmac.compare_digest (under any name it has anywhere) while unsign checks a token."""
-    import hmac
-
     key = key_of(label)
     token = _call_partner(namespace, "sign", data, key)
     original = hmac.compare_digest
@@ -365,7 +435,7 @@ def _signed_update(namespace: dict[str, Any], manifest: Any, installed: str, mod
 FIXTURES: dict[str, Callable[[], list[Any]]] = {}
 SCENARIOS: dict[str, Callable[..., Any]] = {
     "token": _token, "round_trip": _round_trip, "two_keys": _two_keys, "tamper": _tamper, "splice": _splice,
-    "wrong_key": _wrong_key_case, "unsign_raw": _unsign_raw, "timing": _timing,
+    "wrong_key": _wrong_key_case, "unsign_raw": _unsign_raw, "timing": _timing, "mac": _mac_construction,
     "utf8": _utf8, "raw_hex": _raw_hex, "deep": _deep, "runs_nothing": _runs_nothing,
     "signed": _signed_update,
 }
@@ -386,6 +456,9 @@ _STRICT = satisfies(lambda tally: tally["accepted_other"] == 0 and not tally["ot
                     "ValueError for every changed token")
 _LENIENT = satisfies(lambda tally: tally["accepted_other"] == 0 and not tally["other_errors"] and tally["tried"] > 0,
                      "ValueError, or exactly the signed dict when the added characters are ignored")
+_STRONG_MAC = satisfies(lambda probe: probe["weak"] is None,
+                        "an HMAC with SHA-256 or stronger, not a plain hash of key and data, MD5 or SHA-1",
+                        explain=lambda outcome: f"the token carries {outcome['value']['weak']}")
 _TIMING = satisfies(lambda probe: probe["compare_digest_calls"] >= 1, "the MAC compared with hmac.compare_digest")
 _RUNS_NOTHING = satisfies(lambda result: "ValueError" in result["raised"] and result["files"] == [],
                           "ValueError, and no file created")
@@ -420,6 +493,7 @@ def cases(corpus: dict[str, list[Any]], public: bool = True) -> list[Case]:
         add("unsign.works", "round-trip", (data, key), _round_trips(data), "round_trip", ("sign",))
         other = keys[(number + 1) % len(keys)] if len(keys) > 1 else key + " (another)"
         add("sign.attack", "keyless", (data, key, other), _KEYED, "two_keys")
+        add("sign.attack", "weak-mac", (data, key), _STRONG_MAC, "mac")
     for number, data in enumerate(corpus.get("sign_tricky", [])):
         key = keys[number % len(keys)]
         add("sign.attack", "tricky-data", (data, key), _TOKEN, "token")
