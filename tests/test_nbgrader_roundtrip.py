@@ -168,12 +168,10 @@ def test_more_submissions_score_exactly_their_cells(graded):
         assert scoring_cells(course, exercise, student) == expected(exercise, submission["scores_only"]), student
 
 
+@pytest.mark.parametrize("graded", [ex for ex in EXERCISES if hasattr(load_spec(ex), "grading_note")], indirect=True)
 def test_feedback_says_how_many_flaws_are_fixed(graded):
     """An exercise whose spec adds a grading note (the capstone's "N of M flaws fixed") shows it in the feedback."""
     course, exercise = graded
-    spec = load_spec(exercise)
-    if not hasattr(spec, "grading_note"):
-        pytest.skip("no grading note in this exercise")
     data = roundtrip_data(exercise)
     flaw_cells = [cell for cell in points_per_test_cell(instructor(exercise)) if "flaw" in cell]
     fixed_when_vulnerable = len([cell for cell in data["vulnerable_scores_only"] if cell in flaw_cells])

@@ -1,6 +1,7 @@
 """`make lesson` creates a whole lesson in the course's layout, and the structural checks pass on it."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,9 +93,22 @@ def test_unplanned_lesson_needs_a_title_and_topic(tmp_path):
     assert not (tmp_path / "notebooks").exists()
 
 
-def test_planned_entry_becomes_a_lesson_in_course_order():
+def course_with_lesson_planned(number: int) -> str:
+    """course.toml with lesson ``number`` turned back into a [[planned]] entry at the end (the real
+    course has none left)."""
     text = (REPO / "course.toml").read_text()
+    lesson = parse_course(text).lesson(number)
+    blocks = re.split(r"(?m)^(?=\[\[lesson\]\])", text)
+    kept = [block for block in blocks if not re.search(rf"(?m)^number = {number}$", block)]
+    assert len(kept) == len(blocks) - 1
+    return "".join(kept).rstrip("\n") + (f'\n\n[[planned]]\nnumber = {number}\ntopic = "{lesson.topic}"\n'
+                                         f'title = "{lesson.title}"\npart = "{lesson.part}"\n')
+
+
+def test_planned_entry_becomes_a_lesson_in_course_order():
+    text = course_with_lesson_planned(12)
     planned = parse_course(text).planned[0]
+    assert planned.number == 12 and 12 not in [lesson.number for lesson in parse_course(text).lessons]
     updated = parse_course(add_to_manifest(text, planned.number, planned.title, planned.topic, planned.part, 45))
     assert planned.number not in [entry.number for entry in updated.planned]
     numbers = [lesson.number for lesson in updated.lessons]
