@@ -12,7 +12,12 @@ building blocks: parts, cases and the judges of outcomes.
 
 from __future__ import annotations
 
+import hmac
 import math
+import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -101,6 +106,51 @@ def returns_exactly(expected: Any) -> Expectation:
     """The value must be ``expected`` by ``same_data``: same types, not merely ``==``."""
     return Expectation(lambda outcome: "value" in outcome and same_data(outcome["value"], expected),
                        f"return exactly {expected!r}"[:200])
+
+
+def compare_digest_calls(namespace: dict[str, Any], function: str, call: Callable[[], Any]) -> int:
+    """How often ``call()`` calls hmac.compare_digest, under any name it has anywhere (the learner's
+    namespace, the globals of the learner's ``function``, every loaded module); restored afterwards."""
+    original = hmac.compare_digest
+    calls = [0]
+
+    def counting(left: Any, right: Any) -> bool:
+        calls[0] += 1
+        return original(left, right)
+
+    holders = [namespace, getattr(namespace.get(function), "__globals__", {})]
+    holders += [module.__dict__ for module in list(sys.modules.values()) if hasattr(module, "__dict__")]
+    patched = []
+    for holder in holders:
+        for name, value in list(holder.items()):
+            if value is original:
+                holder[name] = counting
+                patched.append((holder, name))
+    try:
+        call()
+    finally:
+        for holder, name in patched:
+            holder[name] = original
+    return calls[0]
+
+
+def in_empty_folder(call: Callable[[], Any], prefix: str = "seclab-case-") -> dict[str, Any]:
+    """Run ``call()`` in a fresh empty working folder: ``{"raised": [exception class names, MRO order],
+    "files": [what appeared there]}`` (the folder is removed afterwards)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    previous = os.getcwd()
+    try:
+        os.chdir(folder)
+        try:
+            call()
+            raised: list[str] = []
+        except Exception as error:  # the learner's code may raise anything
+            raised = [klass.__name__ for klass in type(error).__mro__]
+        files = sorted(os.listdir(folder))
+    finally:
+        os.chdir(previous)
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"raised": raised, "files": files}
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,12 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 import tempfile
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, returns_exactly, satisfies
+from seclab.spec import Case, Expectation, Part, compare_digest_calls, raises, returns_exactly, satisfies
 from seclab.topics.environment.targets import STRONG_HASHES, fixed_requirements_problems
 
 PARTS = {
@@ -162,31 +161,11 @@ def _artifact(namespace: dict[str, Any], content: Any, templates: Any) -> Any:
 
 def _compare_digest_calls(namespace: dict[str, Any], content: Any, algorithm: str) -> dict[str, Any]:
     """Count the calls of hmac.compare_digest (under any name it has anywhere) while a matching file is checked."""
-    import hmac
-
     data = content_bytes(content)
     hashes = [f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"]
-    original = hmac.compare_digest
-    calls = [0]
-
-    def counting(left: Any, right: Any) -> bool:
-        calls[0] += 1
-        return original(left, right)
-
-    holders = [namespace, getattr(namespace.get("verify_artifact"), "__globals__", {})]
-    holders += [module.__dict__ for module in list(sys.modules.values()) if hasattr(module, "__dict__")]
-    patched = []
-    for holder in holders:
-        for name, value in list(holder.items()):
-            if value is original:
-                holder[name] = counting
-                patched.append((holder, name))
-    try:
-        _with_file(data, lambda path: namespace["verify_artifact"](path, hashes))
-    finally:
-        for holder, name in patched:
-            holder[name] = original
-    return {"compare_digest_calls": calls[0]}
+    calls = compare_digest_calls(namespace, "verify_artifact",
+                                 lambda: _with_file(data, lambda path: namespace["verify_artifact"](path, hashes)))
+    return {"compare_digest_calls": calls}
 
 
 def _pattern(size: int) -> bytes:

@@ -15,15 +15,21 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import re
-import shutil
-import sys
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, returns_exactly, same_data, satisfies
+from seclab.spec import (
+    Case,
+    Expectation,
+    Part,
+    compare_digest_calls,
+    in_empty_folder,
+    raises,
+    returns_exactly,
+    same_data,
+    satisfies,
+)
 from seclab.topics.integrity import attacks
 
 EXERCISE = "08_integrity"
@@ -321,27 +327,8 @@ def _timing(namespace: dict[str, Any], data: dict[str, Any], label: str) -> dict
     """Count the calls of hmac.compare_digest (under any name it has anywhere) while unsign checks a token."""
     key = key_of(label)
     token = _call_partner(namespace, "sign", data, key)
-    original = hmac.compare_digest
-    calls = [0]
-
-    def counting(left: Any, right: Any) -> bool:
-        calls[0] += 1
-        return original(left, right)
-
-    holders = [namespace, getattr(namespace.get("unsign"), "__globals__", {})]
-    holders += [module.__dict__ for module in list(sys.modules.values()) if hasattr(module, "__dict__")]
-    patched = []
-    for holder in holders:
-        for name, value in list(holder.items()):
-            if value is original:
-                holder[name] = counting
-                patched.append((holder, name))
-    try:
-        namespace["unsign"](token, key)
-    finally:
-        for holder, name in patched:
-            holder[name] = original
-    return {"compare_digest_calls": calls[0]}
+    calls = compare_digest_calls(namespace, "unsign", lambda: namespace["unsign"](token, key))
+    return {"compare_digest_calls": calls}
 
 
 # --- load_profile -------------------------------------------------------------------------------
@@ -362,20 +349,7 @@ def _deep(namespace: dict[str, Any], before: str, opener: str, closer: str, dept
 def _runs_nothing(namespace: dict[str, Any], raw_hex: str) -> dict[str, Any]:
     """Call load_profile in a fresh empty folder; report how it ended and which files appeared there."""
     raw = _prepare(lambda: bytes.fromhex(raw_hex))
-    folder = tempfile.mkdtemp(prefix="seclab-load-profile-")
-    previous = os.getcwd()
-    try:
-        os.chdir(folder)
-        try:
-            namespace["load_profile"](raw)
-            raised: list[str] = []
-        except Exception as error:  # the learner's code may raise anything
-            raised = [klass.__name__ for klass in type(error).__mro__]
-        files = sorted(os.listdir(folder))
-    finally:
-        os.chdir(previous)
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"raised": raised, "files": files}
+    return in_empty_folder(lambda: namespace["load_profile"](raw), "seclab-load-profile-")
 
 
 # --- check_update ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seclab.spec import Case, Expectation, Part, raises, returns_exactly, satisfies
+from seclab.spec import Case, Expectation, Part, in_empty_folder, raises, returns_exactly, satisfies
 from seclab.topics.pitfalls import attacks
 
 EXERCISE = "12_pitfalls"
@@ -290,20 +290,7 @@ _UNREADABLE = satisfies(lambda report: bool(report.get("value_error")) and not r
 
 def _runs_nothing(namespace: dict[str, Any], text: str) -> dict[str, Any]:
     """Call parse_config in a fresh empty folder; report how it ended and which files appeared there."""
-    folder = tempfile.mkdtemp(prefix="seclab-parse-config-")
-    previous = os.getcwd()
-    try:
-        os.chdir(folder)
-        try:
-            namespace["parse_config"](text)
-            raised: list[str] = []
-        except Exception as error:  # the learner's code may raise anything
-            raised = [klass.__name__ for klass in type(error).__mro__]
-        files = sorted(os.listdir(folder))
-    finally:
-        os.chdir(previous)
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"raised": raised, "files": files}
+    return in_empty_folder(lambda: namespace["parse_config"](text), "seclab-parse-config-")
 
 
 _RUNS_NOTHING = satisfies(lambda result: "ValueError" in result["raised"] and result["files"] == [],
